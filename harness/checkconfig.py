@@ -1,0 +1,34 @@
+#!/usr/bin/env python3
+"""Check that every option the fragments request is in the final .config.
+
+Usage: checkconfig.py FINAL_CONFIG FRAGMENT...
+Exits 1 naming each option whose final value differs from the request.
+"""
+import re
+import sys
+
+
+def parse(path):
+    vals = {}
+    for line in open(path, encoding="utf-8"):
+        line = line.strip()
+        m = re.match(r"^(CONFIG_\w+)=(.*)$", line)
+        if m:
+            vals[m.group(1)] = m.group(2)
+            continue
+        m = re.match(r"^# (CONFIG_\w+) is not set$", line)
+        if m:
+            vals[m.group(1)] = "n"
+    return vals
+
+
+final = parse(sys.argv[1])
+bad = 0
+for frag in sys.argv[2:]:
+    for opt, want in parse(frag).items():
+        got = final.get(opt, "n")
+        if got != want:
+            print(f"checkconfig: {opt}={want} requested by {frag} but final .config has {opt}={got}",
+                  file=sys.stderr)
+            bad += 1
+sys.exit(1 if bad else 0)

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Export build/linux (base..vcompound) back into series/ and refresh the
+# tree-form copies of the files the series adds. Deterministic: exporting
+# an unchanged tree changes nothing.
+. "$(dirname "$0")/lib.sh"
+
+[ -d "$LINUX/.git" ] || die "export: no $LINUX; run 'make apply' first"
+base=$(awk '{print $3}' "$BUILD/base.done")
+cd "$LINUX"
+[ -z "$(git status --porcelain --untracked-files=no)" ] ||
+	die "export: $LINUX has uncommitted changes; commit them first"
+n=$(git rev-list --count "$base..HEAD")
+[ "$n" -gt 0 ] || die "export: no commits on top of $base"
+
+# The cover letter's subject and blurb are kept; the shortlog, diffstat and
+# base-commit below them are regenerated.
+cover=$SERIES/0000-cover-letter.patch
+desc=$(python3 "$HARNESS/cover.py" extract "$cover")
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+git -c branch.vcompound.description="$desc" format-patch -q \
+	--zero-commit --no-signature --base="$base" --cover-letter \
+	--cover-from-description=subject --thread=shallow --no-numbered-files \
+	--subject-prefix=PATCH -o "$tmp" "$base..HEAD" >/dev/null
+python3 "$HARNESS/cover.py" fixdate "$tmp"
+
+mkdir -p "$SERIES"
+find "$SERIES" -maxdepth 1 -name '[0-9][0-9][0-9][0-9]-*.patch' -delete
+cp "$tmp"/*.patch "$SERIES"/
+
+# Tree-form copies of the files the series adds.
+cd "$TOP"
+roots="mm include arch lib tools Documentation crypto kernel"
+for r in $roots; do
+	[ -d "$r" ] && git ls-files -- "$r" | xargs -r rm -f --
+done
+git -C "$LINUX" diff --name-only --diff-filter=A "$base" HEAD | while read -r f; do
+	mkdir -p "$(dirname "$f")"
+	git -C "$LINUX" show "HEAD:$f" > "$f"
+done
+for r in $roots; do [ -d "$r" ] && find "$r" -type d -empty -delete; done
+python3 "$HARNESS/cover.py" maintainers "$LINUX" "$base" > "$TOP/MAINTAINERS"
+[ -s "$TOP/MAINTAINERS" ] || rm -f "$TOP/MAINTAINERS"
+say "export: $n patches + cover letter -> series/"

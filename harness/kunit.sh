@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Run the series' KUnit suite (mm/tests/.kunitconfig) with the kernel's own
+# tools/testing/kunit/kunit.py. Default: UML. Usage:
+#   harness/kunit.sh [--arch=x86_64] [--forced] [extra kunit.py args]
+# --forced adds CONFIG_FALLBACK_ALWAYS=y (the tests switch the policy at run
+# time either way; this changes the boot default they start from).
+. "$(dirname "$0")/lib.sh"
+
+arch=um forced=0 extra=()
+for a in "$@"; do
+	case $a in
+	--arch=*) arch=${a#--arch=} ;;
+	--forced) forced=1 ;;
+	*) extra+=("$a") ;;
+	esac
+done
+name=kunit-$arch$([ $forced = 1 ] && echo -forced || true)
+dir=$BUILD/$name
+args=(run --kunitconfig=mm/tests --build_dir="$dir" --jobs="$JOBS"
+      --make_options="CC=ccache gcc" --timeout=600)
+[ $forced = 1 ] && args+=(--kconfig_add CONFIG_FALLBACK_ALWAYS=y)
+[ "$arch" = um ] || args+=(--arch="$arch" --kconfig_add CONFIG_SERIAL_8250=y)
+say "kunit[$name]: kunit.py ${args[*]} ${extra[*]}"
+cd "$LINUX"
+set +e
+python3 tools/testing/kunit/kunit.py "${args[@]}" "${extra[@]}" 2>&1 | tee "$BUILD/$name.log" |
+	grep --line-buffered -E "^\[..:..:..\] (Configuring|Building|Starting|Testing complete|=+ |\[(PASSED|FAILED|SKIPPED|CRASHED)\])|ERROR|error:" 
+rc=${PIPESTATUS[0]}
+set -e
+summary=$(grep -E "Testing complete\. Ran [0-9]+ tests" "$BUILD/$name.log" | tail -n1 | sed 's/^\[..:..:..\] //')
+passed=$(sed -n 's/.*passed: \([0-9]*\).*/\1/p' <<<"$summary")
+failed=$(sed -n 's/.*failed: \([0-9]*\).*/\1/p' <<<"$summary")
+skipped=$(sed -n 's/.*skipped: \([0-9]*\).*/\1/p' <<<"$summary")
+echo "kunit[$name]: ${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped"
+if [ "$rc" -ne 0 ] || [ -z "$passed" ] || [ "${passed:-0}" -eq 0 ]; then
+	die "kunit[$name] failed (log: $BUILD/$name.log; reproduce: harness/kunit.sh $*)"
+fi
