@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Virtual compound pages: high-order allocations that fall back to
+ * virtually contiguous memory.  See Documentation/mm/vcompound.rst.
+ */
+#ifndef _LINUX_VCOMPOUND_H
+#define _LINUX_VCOMPOUND_H
+
+#include <linux/types.h>
+#include <linux/gfp_types.h>
+#include <linux/nodemask.h>
+
+struct page;
+
+/*
+ * A virtual compound page starts with a physically contiguous head chunk
+ * that holds every struct page of struct folio, so the folio metadata
+ * lives in struct pages the allocation owns. The rest are order-0 pages.
+ */
+#define VCOMPOUND_HEAD_ORDER	2
+#define VCOMPOUND_HEAD_NR	(1U << VCOMPOUND_HEAD_ORDER)
+/* Smallest order that can be a virtual compound page. */
+#define VCOMPOUND_MIN_ORDER	(VCOMPOUND_HEAD_ORDER + 1)
+
+/**
+ * enum vcompound_policy - when a __GFP_VFALLBACK request falls back
+ * @VCOMPOUND_LATE: last resort: after direct reclaim and compaction have
+ *	failed, right before the OOM killer would be invoked or the request
+ *	would fail.  The default.
+ * @VCOMPOUND_EARLY: kvmalloc()-style: after the first (light, async)
+ *	direct compaction attempt fails, before direct reclaim.
+ * @VCOMPOUND_ALWAYS: every eligible request is a virtual compound page,
+ *	even when contiguous memory is free (testing; CONFIG_FALLBACK_ALWAYS).
+ */
+enum vcompound_policy {
+	VCOMPOUND_LATE,
+	VCOMPOUND_EARLY,
+	VCOMPOUND_ALWAYS,
+	NR_VCOMPOUND_POLICIES
+};
+
+#ifdef CONFIG_VCOMPOUND
+struct page *vcompound_alloc(gfp_t gfp, unsigned int order, int nid,
+			     nodemask_t *nodemask);
+void vcompound_free(struct page *page, unsigned int order);
+enum vcompound_policy vcompound_get_policy(void);
+int vcompound_set_policy(enum vcompound_policy policy);
+void vcompound_flush_deferred(void);
+long vcompound_nr_live(void);
+#ifdef CONFIG_FAULT_INJECTION
+extern struct fault_attr fail_vcompound;
+#endif
+#else
+static inline struct page *vcompound_alloc(gfp_t gfp, unsigned int order,
+					   int nid, nodemask_t *nodemask)
+{
+	return NULL;
+}
+
+static inline enum vcompound_policy vcompound_get_policy(void)
+{
+	return VCOMPOUND_LATE;
+}
+
+static inline void vcompound_flush_deferred(void)
+{
+}
+
+static inline long vcompound_nr_live(void)
+{
+	return 0;
+}
+#endif
+
+#endif /* _LINUX_VCOMPOUND_H */

@@ -1,0 +1,415 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for virtual compound pages (__GFP_VFALLBACK).
+ *
+ * Every test switches the fallback policy itself, so one kernel tests both
+ * the virtual path ("always") and the physical path ("late", with memory
+ * plentiful at boot), whatever CONFIG_FALLBACK_ALWAYS says.
+ */
+
+#include <kunit/test.h>
+#include <linux/fault-inject.h>
+#include <linux/gfp.h>
+#include <linux/highmem.h>
+#include <linux/mm.h>
+#include <linux/mmzone.h>
+#include <linux/spinlock.h>
+#include <linux/vcompound.h>
+#include <linux/vmalloc.h>
+#include <linux/vmstat.h>
+
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+
+#define VC_GFP	(GFP_KERNEL | __GFP_COMP | __GFP_VFALLBACK | __GFP_NOWARN)
+
+struct vc_case {
+	unsigned int order;
+	bool virtual;
+};
+
+static const struct vc_case vc_cases[] = {
+	{ 3, true }, { 4, true }, { 5, true }, { 6, true }, { 7, true },
+	{ 8, true }, { 9, true }, { 10, true },
+	{ 3, false }, { 4, false }, { 6, false }, { 9, false }, { 10, false },
+};
+
+static void vc_case_desc(const struct vc_case *c, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "order %u, %s path", c->order,
+		 c->virtual ? "virtual" : "physical");
+}
+KUNIT_ARRAY_PARAM(vc, vc_cases, vc_case_desc);
+
+static enum vcompound_policy saved_policy;
+
+static int vc_test_init(struct kunit *test)
+{
+	saved_policy = vcompound_get_policy();
+	return 0;
+}
+
+static void vc_test_exit(struct kunit *test)
+{
+	vcompound_set_policy(saved_policy);
+	vcompound_flush_deferred();
+}
+
+static void vc_force(struct kunit *test, bool virtual)
+{
+	KUNIT_ASSERT_EQ(test, 0, vcompound_set_policy(virtual ?
+			VCOMPOUND_ALWAYS : VCOMPOUND_LATE));
+}
+
+static u32 vc_pattern(unsigned long i)
+{
+	return (u32)(i * 2654435761UL) ^ 0x5a5a5a5a;
+}
+
+/*
+ * Write a pattern through the contiguous address, read it back through
+ * each page found by compound_nth_page() and kmap_local_page(), and check
+ * compound_head(), addr_to_page() and virt_to_folio() of every page.
+ */
+static void vc_check_pages(struct kunit *test, struct page *head,
+			   unsigned int order)
+{
+	unsigned long nr = 1UL << order, i, words = PAGE_SIZE / sizeof(u32);
+	u32 *addr = page_to_addr(head);
+	struct folio *folio = page_folio(head);
+
+	KUNIT_ASSERT_NOT_NULL(test, addr);
+	KUNIT_EXPECT_EQ(test, folio_order(folio), order);
+	KUNIT_EXPECT_EQ(test, folio_nr_pages(folio), nr);
+	KUNIT_EXPECT_TRUE(test, PageHead(head));
+
+	for (i = 0; i < nr * words; i++)
+		addr[i] = vc_pattern(i);
+
+	for (i = 0; i < nr; i++) {
+		struct page *p = compound_nth_page(head, i);
+		u32 *kaddr;
+
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		KUNIT_EXPECT_PTR_EQ(test, compound_head(p), head);
+		KUNIT_EXPECT_PTR_EQ(test, page_folio(p), folio);
+		KUNIT_EXPECT_PTR_EQ(test, addr_to_page((void *)addr + i * PAGE_SIZE), p);
+		KUNIT_EXPECT_PTR_EQ(test, virt_to_folio((void *)addr + i * PAGE_SIZE + 123),
+				    folio);
+		KUNIT_EXPECT_PTR_EQ(test, page_to_addr(p), (void *)addr + i * PAGE_SIZE);
+		kaddr = kmap_local_page(p);
+		KUNIT_EXPECT_EQ(test, kaddr[0], vc_pattern(i * words));
+		KUNIT_EXPECT_EQ(test, kaddr[words - 1], vc_pattern(i * words + words - 1));
+		kunmap_local(kaddr);
+	}
+}
+
+/* Both paths, every order: contents, metadata, helpers, then free. */
+static void vc_test_alloc(struct kunit *test)
+{
+	const struct vc_case *c = test->param_value;
+	long live = vcompound_nr_live();
+	struct page *page;
+
+	vc_force(test, c->virtual);
+	page = alloc_pages(VC_GFP, c->order);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_EXPECT_EQ(test, PageVcompound(page), c->virtual);
+	KUNIT_EXPECT_EQ(test, is_vmalloc_addr(page_to_addr(page)), c->virtual);
+	if (c->virtual)
+		KUNIT_EXPECT_EQ(test, vcompound_nr_live(), live + 1);
+	vc_check_pages(test, page, c->order);
+	__free_pages(page, c->order);
+	vcompound_flush_deferred();
+	KUNIT_EXPECT_EQ(test, vcompound_nr_live(), live);
+}
+
+enum vc_free_how {
+	VC_FREE_PAGES,		/* __free_pages(head, order) */
+	VC_FREE_ADDR,		/* free_pages(vmalloc address, order) */
+	VC_PUT_HEAD,		/* put_page(head) */
+	VC_FOLIO_PUT,		/* folio_put(folio) */
+	VC_PUT_TAIL,		/* get_page(tail); put_page(head); put_page(tail) */
+	VC_FREE_IRQ,		/* __free_pages() with interrupts disabled */
+	VC_FREE_BH,		/* __free_pages() with bottom halves disabled */
+	VC_FREE_SPINLOCK,	/* __free_pages() under a spinlock */
+};
+
+static const char * const vc_free_names[] = {
+	"__free_pages", "free_pages(addr)", "put_page(head)", "folio_put",
+	"put_page(tail)", "irqs off", "bh off", "spinlock",
+};
+
+static const enum vc_free_how vc_free_cases[] = {
+	VC_FREE_PAGES, VC_FREE_ADDR, VC_PUT_HEAD, VC_FOLIO_PUT, VC_PUT_TAIL,
+	VC_FREE_IRQ, VC_FREE_BH, VC_FREE_SPINLOCK,
+};
+
+static void vc_free_desc(const enum vc_free_how *how, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s", vc_free_names[*how]);
+}
+KUNIT_ARRAY_PARAM(vc_free, vc_free_cases, vc_free_desc);
+
+static DEFINE_SPINLOCK(vc_lock);
+
+/* Every way of freeing returns the memory and drops the live count. */
+static void vc_test_free(struct kunit *test)
+{
+	const enum vc_free_how how = *(const enum vc_free_how *)test->param_value;
+	const unsigned int order = 5;
+	long live = vcompound_nr_live();
+	struct page *page, *tail;
+	unsigned long flags;
+
+	vc_force(test, true);
+	page = alloc_pages(VC_GFP, order);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_ASSERT_TRUE(test, PageVcompound(page));
+	tail = compound_nth_page(page, (1U << order) - 3);
+
+	switch (how) {
+	case VC_FREE_PAGES:
+		__free_pages(page, order);
+		break;
+	case VC_FREE_ADDR:
+		free_pages((unsigned long)page_to_addr(page), order);
+		break;
+	case VC_PUT_HEAD:
+		put_page(page);
+		break;
+	case VC_FOLIO_PUT:
+		folio_put(page_folio(page));
+		break;
+	case VC_PUT_TAIL:
+		get_page(tail);
+		KUNIT_EXPECT_EQ(test, page_count(page), 2);
+		KUNIT_EXPECT_EQ(test, page_count(tail), 2);
+		put_page(page);
+		/* Still alive: the tail holds a reference. */
+		KUNIT_EXPECT_EQ(test, vcompound_nr_live(), live + 1);
+		KUNIT_EXPECT_TRUE(test, PageVcompound(tail));
+		put_page(tail);
+		break;
+	case VC_FREE_IRQ:
+		local_irq_save(flags);
+		__free_pages(page, order);
+		local_irq_restore(flags);
+		break;
+	case VC_FREE_BH:
+		local_bh_disable();
+		__free_pages(page, order);
+		local_bh_enable();
+		break;
+	case VC_FREE_SPINLOCK:
+		spin_lock(&vc_lock);
+		__free_pages(page, order);
+		spin_unlock(&vc_lock);
+		break;
+	}
+	vcompound_flush_deferred();
+	KUNIT_EXPECT_EQ(test, vcompound_nr_live(), live);
+}
+
+/* __get_free_pages() returns the usable (virtual) address. */
+static void vc_test_get_free_pages(struct kunit *test)
+{
+	const unsigned int order = 4;
+	unsigned long addr;
+	struct page *page;
+
+	vc_force(test, true);
+	addr = __get_free_pages(VC_GFP, order);
+	KUNIT_ASSERT_NE(test, addr, 0UL);
+	KUNIT_EXPECT_TRUE(test, is_vmalloc_addr((void *)addr));
+	memset((void *)addr, 0xa5, PAGE_SIZE << order);
+	page = virt_to_head_page((void *)addr + (PAGE_SIZE << order) - 1);
+	KUNIT_EXPECT_TRUE(test, PageVcompound(page));
+	KUNIT_EXPECT_PTR_EQ(test, page_to_addr(page), (void *)addr);
+	free_pages(addr, order);
+}
+
+/* __GFP_ZERO zeroes every page, including reused dirty ones. */
+static void vc_test_zero(struct kunit *test)
+{
+	const unsigned int order = 6;
+	unsigned long i, nr = (PAGE_SIZE << order) / sizeof(unsigned long);
+	unsigned long *addr;
+	struct page *page;
+
+	vc_force(test, true);
+	page = alloc_pages(VC_GFP, order);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	memset(page_to_addr(page), 0xff, PAGE_SIZE << order);
+	__free_pages(page, order);
+	vcompound_flush_deferred();
+
+	page = alloc_pages(VC_GFP | __GFP_ZERO, order);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_EXPECT_TRUE(test, PageVcompound(page));
+	addr = page_to_addr(page);
+	for (i = 0; i < nr; i++)
+		if (addr[i])
+			break;
+	KUNIT_EXPECT_EQ(test, i, nr);
+	__free_pages(page, order);
+}
+
+/*
+ * Requests the fallback cannot serve get today's behaviour: atomic
+ * context, no __GFP_COMP, too small, and beyond MAX_PAGE_ORDER.
+ */
+static void vc_test_ineligible(struct kunit *test)
+{
+	struct page *page;
+
+	vc_force(test, true);
+
+	/* Atomic: no sleeping, so physically contiguous or NULL. */
+	spin_lock(&vc_lock);
+	page = alloc_pages(GFP_ATOMIC | __GFP_COMP | __GFP_VFALLBACK | __GFP_NOWARN, 4);
+	spin_unlock(&vc_lock);
+	if (page) {
+		KUNIT_EXPECT_FALSE(test, PageVcompound(page));
+		__free_pages(page, 4);
+	}
+
+	/* Below VCOMPOUND_MIN_ORDER: nothing to gain. */
+	page = alloc_pages(VC_GFP, VCOMPOUND_HEAD_ORDER);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_EXPECT_FALSE(test, PageVcompound(page));
+	__free_pages(page, VCOMPOUND_HEAD_ORDER);
+
+	/* Beyond MAX_PAGE_ORDER: still NULL, the flag does not lift it. */
+	page = alloc_pages(VC_GFP, MAX_PAGE_ORDER + 1);
+	KUNIT_EXPECT_NULL(test, page);
+	if (page)
+		__free_pages(page, MAX_PAGE_ORDER + 1);
+}
+
+/* Zone modifiers and node preference apply to every page. */
+static void vc_test_zone_node(struct kunit *test)
+{
+	const unsigned int order = 5;
+	int nid = numa_node_id();
+	struct page *page;
+	unsigned long i;
+
+	vc_force(test, true);
+	page = alloc_pages_node(nid, VC_GFP, order);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_EXPECT_TRUE(test, PageVcompound(page));
+	for (i = 0; i < (1UL << order); i++)
+		KUNIT_EXPECT_EQ(test, page_to_nid(compound_nth_page(page, i)), nid);
+	__free_pages(page, order);
+
+#ifdef CONFIG_ZONE_DMA32
+	page = alloc_pages(VC_GFP | __GFP_DMA32, order);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_EXPECT_TRUE(test, PageVcompound(page));
+	for (i = 0; i < (1UL << order); i++)
+		KUNIT_EXPECT_LE(test, page_zonenum(compound_nth_page(page, i)), ZONE_DMA32);
+	__free_pages(page, order);
+#endif
+}
+
+/*
+ * With the steps of building a virtual compound page failing at random
+ * (fail_vcompound), every failure returns NULL and unwinds completely:
+ * the free page count comes back, the live count is exact.
+ */
+static void vc_test_fault_injection(struct kunit *test)
+{
+#ifdef CONFIG_FAULT_INJECTION
+	struct fault_attr saved = fail_vcompound;
+	unsigned long before, after, ok = 0, failed = 0;
+	long live = vcompound_nr_live();
+	unsigned int i;
+
+	vc_force(test, true);
+	vcompound_flush_deferred();
+	drain_all_pages(NULL);
+	before = global_zone_page_state(NR_FREE_PAGES);
+
+	fail_vcompound.probability = 25;
+	fail_vcompound.interval = 1;
+	fail_vcompound.verbose = 0;
+	atomic_set(&fail_vcompound.times, -1);
+	atomic_set(&fail_vcompound.space, 0);
+	for (i = 0; i < 400; i++) {
+		unsigned int order = VCOMPOUND_MIN_ORDER + i % 6;
+		struct page *page = alloc_pages(VC_GFP, order);
+
+		if (!page)
+			continue;
+		if (PageVcompound(page)) {
+			ok++;
+		} else {
+			/* The buddy allocator served it after the fallback failed. */
+			failed++;
+		}
+		__free_pages(page, order);
+	}
+	fail_vcompound.probability = saved.probability;
+	atomic_set(&fail_vcompound.times, atomic_read(&saved.times));
+
+	vcompound_flush_deferred();
+	drain_all_pages(NULL);
+	after = global_zone_page_state(NR_FREE_PAGES);
+	kunit_info(test, "%lu virtual, %lu fell through, free pages %lu -> %lu\n",
+		   ok, failed, before, after);
+	KUNIT_EXPECT_GT(test, ok, 0UL);
+	KUNIT_EXPECT_GT(test, failed, 0UL);
+	KUNIT_EXPECT_EQ(test, vcompound_nr_live(), live);
+	/* A leak of one vcompound per failure would be thousands of pages. */
+	KUNIT_EXPECT_LE(test, before > after ? before - after : 0, 64UL);
+#else
+	kunit_skip(test, "needs CONFIG_FAULT_INJECTION");
+#endif
+}
+
+/* The vmstat counters follow allocations and frees. */
+static void vc_test_vmstat(struct kunit *test)
+{
+#ifdef CONFIG_VM_EVENT_COUNTERS
+	unsigned long ev[NR_VM_EVENT_ITEMS], a0, f0;
+	struct page *page;
+
+	vc_force(test, true);
+	vcompound_flush_deferred();
+	all_vm_events(ev);
+	a0 = ev[VCOMPOUND_ALLOC];
+	f0 = ev[VCOMPOUND_FREE];
+	page = alloc_pages(VC_GFP, 3);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	__free_pages(page, 3);
+	vcompound_flush_deferred();
+	all_vm_events(ev);
+	KUNIT_EXPECT_GE(test, ev[VCOMPOUND_ALLOC], a0 + 1);
+	KUNIT_EXPECT_GE(test, ev[VCOMPOUND_FREE], f0 + 1);
+#else
+	kunit_skip(test, "needs CONFIG_VM_EVENT_COUNTERS");
+#endif
+}
+
+static struct kunit_case vcompound_test_cases[] = {
+	KUNIT_CASE_PARAM(vc_test_alloc, vc_gen_params),
+	KUNIT_CASE_PARAM(vc_test_free, vc_free_gen_params),
+	KUNIT_CASE(vc_test_get_free_pages),
+	KUNIT_CASE(vc_test_zero),
+	KUNIT_CASE(vc_test_ineligible),
+	KUNIT_CASE(vc_test_zone_node),
+	KUNIT_CASE(vc_test_fault_injection),
+	KUNIT_CASE(vc_test_vmstat),
+	{}
+};
+
+static struct kunit_suite vcompound_test_suite = {
+	.name = "vcompound",
+	.init = vc_test_init,
+	.exit = vc_test_exit,
+	.test_cases = vcompound_test_cases,
+};
+kunit_test_suite(vcompound_test_suite);
+
+MODULE_DESCRIPTION("KUnit tests for virtual compound pages");
+MODULE_LICENSE("GPL");
