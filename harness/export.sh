@@ -20,7 +20,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 git -c branch.vcompound.description="$desc" format-patch -q \
 	--zero-commit --no-signature --base="$base" --cover-letter \
-	--cover-from-description=subject --thread=shallow --no-numbered-files \
+	--cover-from-description=subject --no-thread \
 	--subject-prefix=PATCH -o "$tmp" "$base..HEAD" >/dev/null
 python3 "$HARNESS/cover.py" fixdate "$tmp"
 

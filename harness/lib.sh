@@ -5,7 +5,7 @@ set -euo pipefail
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 HARNESS=$TOP/harness
 BUILD=${VC_BUILD:-$TOP/build}
-LINUX=$BUILD/linux
+LINUX=${VC_LINUX:-$BUILD/linux}
 SERIES=$TOP/series
 # shellcheck source=harness/base.env
 . "$HARNESS/base.env"

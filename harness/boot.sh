@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Boot build/out/NAME/arch/x86/boot/bzImage under QEMU (TCG) with an
+# initramfs from harness/mkinitramfs.sh (extra dirs: build/out/NAME/guest-extra
+# and harness/guest/tests, if present) and judge the run. The serial console
+# goes to stdout and build/out/NAME/console.log. The run passes only if the
+# guest reported "pass" through isa-debug-exit (QEMU exit code 1), the log
+# has no kernel splat, and the KTAP in the log (parsed with the kernel's
+# kunit.py by harness/ktap-results.py into build/out/NAME/results.txt) has at
+# least one test and no failure.
+# Usage: harness/boot.sh NAME [--append "CMDLINE"] [--timeout SECS] [--mem 512M] [--smp 2]
+# (--append vc.shell=1 gives a shell in the guest; Ctrl-A x quits QEMU.)
+. "$(dirname "$0")/lib.sh"
+
+usage="usage: boot.sh NAME [--append CMDLINE] [--timeout SECS] [--mem SIZE] [--smp N]"
+name=${1:?$usage}
+shift
+repro="harness/boot.sh $name${*:+ $(printf '%q ' "$@")}"
+repro=${repro% }
+append= tmo=600 mem=512M smp=2
+while [ $# -gt 0 ]; do
+	[ $# -ge 2 ] || die "$usage"
+	case $1 in
+	--append) append=$2 ;;
+	--timeout) tmo=$2 ;;
+	--mem) mem=$2 ;;
+	--smp) smp=$2 ;;
+	*) die "$usage" ;;
+	esac
+	shift 2
+done
+
+out=$BUILD/out/$name
+kernel=$out/arch/x86/boot/bzImage
+log=$out/console.log
+[ -f "$kernel" ] || die "boot[$name]: no $kernel (build it: harness/build-kernel.sh $name)"
+grep -q '^CONFIG_DEVPORT=y' "$out/.config" ||
+	say "boot[$name]: WARNING: CONFIG_DEVPORT is not set: the guest cannot report its verdict"
+extras=()
+for d in "$out/guest-extra" "$HARNESS/guest/tests"; do [ -d "$d" ] && extras+=("$d"); done
+"$HARNESS/mkinitramfs.sh" "$out" "$out/initramfs.cpio" "${extras[@]}"
+
+cmdline="console=ttyS0 panic=-1 oops=panic panic_on_warn=0 loglevel=7${append:+ $append}"
+say "boot[$name]: qemu -smp $smp -m $mem, timeout ${tmo}s, cmdline: $cmdline"
+rm -f "$log"
+[ -t 0 ] || exec </dev/null
+start=$(date +%s)
+set +e
+timeout --foreground -k 10 "$tmo" qemu-system-x86_64 -accel tcg -cpu max -smp "$smp" -m "$mem" \
+	-nographic -no-reboot -nic none \
+	-kernel "$kernel" -initrd "$out/initramfs.cpio" -append "$cmdline" \
+	-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+	-chardev stdio,id=con,mux=on,logfile="$log" -serial chardev:con -mon chardev=con
+rc=$?
+set -e
+secs=$(( $(date +%s) - start ))
+[ -f "$log" ] || die "boot[$name]: QEMU did not start (exit $rc; reproduce: $repro)"
+sed -i 's/\r$//' "$log"
+echo
+say "boot[$name]: QEMU exited with $rc after ${secs}s (log: $log)"
+
+causes=()
+case $rc in
+1) ;;
+3) causes+=("guest verdict: fail") ;;
+124|137) causes+=("timed out after ${tmo}s") ;;
+0) causes+=("no verdict from the guest ($(grep -q 'vc-init: cannot write the verdict' "$log" &&
+	echo 'no /dev/port: CONFIG_DEVPORT=y missing' || echo 'kernel panic or power-off'))") ;;
+*) causes+=("QEMU exit code $rc") ;;
+esac
+grep -h '^vc-init: FAIL' "$log" || true
+
+splat='BUG:|WARNING:|Oops|KASAN:|UBSAN:|[Bb]ad page|possible circular locking|inconsistent lock state'
+splat+='|kmemleak: .* new suspected memory leaks|Kernel panic|Call Trace:|detected stalls|blocked for more than'
+if grep -nE "$splat" "$log" >"$out/splats.txt"; then
+	say "boot[$name]: kernel splats in $log:"
+	head -n 40 "$out/splats.txt"
+	causes+=("$(wc -l <"$out/splats.txt") splat line(s), first: $(head -n1 "$out/splats.txt" | cut -c1-100)")
+fi
+
+python3 "$HARNESS/ktap-results.py" "$LINUX" "$log" "$out/results.txt" | tee "$out/ktap-summary.txt"
+summary=$(tail -n1 "$out/ktap-summary.txt")
+read -r passed failed skipped < <(echo "$summary" | sed -E 's/[^0-9]+/ /g')
+[ $((passed + failed + skipped)) -gt 0 ] || causes+=("no KTAP test results in the log")
+[ "$failed" -eq 0 ] || causes+=("$failed test(s) failed (see $out/results.txt)")
+
+if [ ${#causes[@]} -gt 0 ]; then
+	msg=$(printf '%s; ' "${causes[@]}")
+	die "boot[$name]: FAIL: ${msg%; } (reproduce: $repro)"
+fi
+say "boot[$name]: PASS in ${secs}s ($summary)"

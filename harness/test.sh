@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# The whole test suite (what CI runs): series round trip, checkpatch,
+# bisectability, KUnit on UML (policy default late and always), the
+# FALLBACK_ALWAYS kernels booted under QEMU (VMAP_STACK on and off), and
+# the harness's own regression tests. Every step runs even if an earlier
+# one failed; the last line is "N passed, N failed".
+# Usage: harness/test.sh [step ...]   (default: all steps)
+. "$(dirname "$0")/lib.sh"
+
+all_steps="roundtrip checkpatch kunit kunit-forced boot boot-novmap bisect selftest"
+steps=${*:-$all_steps}
+mkdir -p "$BUILD/logs"
+total_pass=0 total_fail=0
+summary=()
+t0=$(date +%s)
+
+"$HARNESS/setup.sh"
+"$HARNESS/apply.sh" || { echo "0 passed, 1 failed"; die "the series does not apply"; }
+
+run_step() {
+	local name=$1; shift
+	local log=$BUILD/logs/$name.log start rc p f line
+	start=$(date +%s)
+	say "=== $name: $*"
+	set +e
+	"$@" 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	set -e
+	# A step reports its own counts as "N passed, M failed"; otherwise
+	# it is one check, passed or failed by its exit status.
+	line=$(grep -Eo '[0-9]+ passed, [0-9]+ failed' "$log" | tail -n1 || true)
+	if [ -n "$line" ]; then
+		p=${line%% passed*}; f=${line#*passed, }; f=${f%% failed}
+	else
+		p=$((rc == 0)); f=$((rc != 0))
+	fi
+	[ "$rc" -eq 0 ] || [ "$f" -gt 0 ] || f=1
+	total_pass=$((total_pass + p)); total_fail=$((total_fail + f))
+	summary+=("$(printf '%-14s %-4s %4d passed %4d failed %5ds' "$name" \
+		"$([ "$rc" -eq 0 ] && echo ok || echo FAIL)" "$p" "$f" $(( $(date +%s) - start )))")
+	[ "$rc" -eq 0 ] || summary+=("               log: $log")
+}
+
+for s in $steps; do
+	case $s in
+	roundtrip)    run_step roundtrip "$HARNESS/roundtrip.sh" ;;
+	checkpatch)   run_step checkpatch "$HARNESS/checkpatch.sh" ;;
+	kunit)        run_step kunit "$HARNESS/kunit.sh" ;;
+	kunit-forced) run_step kunit-forced "$HARNESS/kunit.sh" --forced ;;
+	kunit-x86)    run_step kunit-x86 "$HARNESS/kunit.sh" --arch=x86_64 ;;
+	boot)         run_step boot bash -c "'$HARNESS/build-kernel.sh' qemu && '$HARNESS/boot.sh' qemu" ;;
+	boot-novmap)  run_step boot-novmap bash -c "'$HARNESS/build-kernel.sh' qemu-novmap && '$HARNESS/boot.sh' qemu-novmap" ;;
+	bisect)       run_step bisect "$HARNESS/bisect.sh" qemu ;;
+	selftest)     run_step selftest "$HARNESS/selftest.sh" ;;
+	*) die "unknown step $s (steps: $all_steps)" ;;
+	esac
+done
+
+echo
+echo "==== vcompound test summary ($(( ($(date +%s) - t0) / 60 )) min) ===="
+printf '%s\n' "${summary[@]}"
+echo "$total_pass passed, $total_fail failed"
+[ "$total_fail" -eq 0 ]
