@@ -16,7 +16,7 @@ name=${1:?$usage}
 shift
 repro="harness/boot.sh $name${*:+ $(printf '%q ' "$@")}"
 repro=${repro% }
-append= tmo=600 mem=512M smp=2
+append='' tmo=600 mem=512M smp=2
 while [ $# -gt 0 ]; do
 	[ $# -ge 2 ] || die "$usage"
 	case $1 in
@@ -41,11 +41,13 @@ for d in "$out/guest-extra" "$HARNESS/guest/tests"; do [ -d "$d" ] && extras+=("
 
 cmdline="console=ttyS0 panic=-1 oops=panic panic_on_warn=0 loglevel=7${append:+ $append}"
 say "boot[$name]: qemu -smp $smp -m $mem, timeout ${tmo}s, cmdline: $cmdline"
-rm -f "$log"
-[ -t 0 ] || exec </dev/null
+rm -f "$log" "$out/results.txt" "$out/splats.txt" "$out/ktap-summary.txt"
 start=$(date +%s)
 set +e
-timeout --foreground -k 10 "$tmo" qemu-system-x86_64 -accel tcg -cpu max -smp "$smp" -m "$mem" \
+# One socket per CPU: SeaBIOS's MP table lists only the first CPU of each
+# socket, and the guest kernel (no ACPI) finds CPUs only through it.
+timeout --foreground -k 10 "$tmo" qemu-system-x86_64 -accel tcg -cpu max -m "$mem" \
+	-smp "$smp,sockets=$smp,cores=1,threads=1" \
 	-nographic -no-reboot -nic none \
 	-kernel "$kernel" -initrd "$out/initramfs.cpio" -append "$cmdline" \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
@@ -54,7 +56,8 @@ rc=$?
 set -e
 secs=$(( $(date +%s) - start ))
 [ -f "$log" ] || die "boot[$name]: QEMU did not start (exit $rc; reproduce: $repro)"
-sed -i 's/\r$//' "$log"
+# Drop CRs and terminal escapes; end SeaBIOS's "Booting from ROM.." line.
+sed -i 's/\r$//; s/\x1b[[?0-9;]*[a-zA-Z]//g; s/\x1bc//g; s/^\(Booting from ROM\.*\)\(.\)/\1\n\2/' "$log"
 echo
 say "boot[$name]: QEMU exited with $rc after ${secs}s (log: $log)"
 
@@ -63,28 +66,34 @@ case $rc in
 1) ;;
 3) causes+=("guest verdict: fail") ;;
 124|137) causes+=("timed out after ${tmo}s") ;;
-0) causes+=("no verdict from the guest ($(grep -q 'vc-init: cannot write the verdict' "$log" &&
-	echo 'no /dev/port: CONFIG_DEVPORT=y missing' || echo 'kernel panic or power-off'))") ;;
+0) causes+=("no verdict from the guest (panic or reboot)") ;;
 *) causes+=("QEMU exit code $rc") ;;
 esac
-grep -h '^vc-init: FAIL' "$log" || true
+grep -aq '^vc-init: cannot write the verdict' "$log" &&
+	causes+=("guest could not write the verdict to /dev/port (CONFIG_DEVPORT=y missing?)")
+grep -ah '^vc-init: FAIL' "$log" || true
 
 splat='BUG:|WARNING:|Oops|KASAN:|UBSAN:|[Bb]ad page|possible circular locking|inconsistent lock state'
 splat+='|kmemleak: .* new suspected memory leaks|Kernel panic|Call Trace:|detected stalls|blocked for more than'
-if grep -nE "$splat" "$log" >"$out/splats.txt"; then
+if grep -anE "$splat" "$log" >"$out/splats.txt"; then
 	say "boot[$name]: kernel splats in $log:"
 	head -n 40 "$out/splats.txt"
 	causes+=("$(wc -l <"$out/splats.txt") splat line(s), first: $(head -n1 "$out/splats.txt" | cut -c1-100)")
 fi
 
-python3 "$HARNESS/ktap-results.py" "$LINUX" "$log" "$out/results.txt" | tee "$out/ktap-summary.txt"
+# Its last line, "boot.sh: N passed, M failed, K skipped", is printed last.
+python3 "$HARNESS/ktap-results.py" "$LINUX" "$log" "$out/results.txt" >"$out/ktap-summary.txt" ||
+	die "boot[$name]: harness/ktap-results.py failed on $log"
+sed '$d' "$out/ktap-summary.txt"
 summary=$(tail -n1 "$out/ktap-summary.txt")
 read -r passed failed skipped < <(echo "$summary" | sed -E 's/[^0-9]+/ /g')
 [ $((passed + failed + skipped)) -gt 0 ] || causes+=("no KTAP test results in the log")
 [ "$failed" -eq 0 ] || causes+=("$failed test(s) failed (see $out/results.txt)")
 
 if [ ${#causes[@]} -gt 0 ]; then
+	echo "$summary"
 	msg=$(printf '%s; ' "${causes[@]}")
 	die "boot[$name]: FAIL: ${msg%; } (reproduce: $repro)"
 fi
-say "boot[$name]: PASS in ${secs}s ($summary)"
+say "boot[$name]: PASS (QEMU ran ${secs}s)"
+echo "$summary"
