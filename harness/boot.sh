@@ -8,15 +8,16 @@
 # kunit.py by harness/ktap-results.py into build/out/NAME/results.txt) has at
 # least one test and no failure.
 # Usage: harness/boot.sh NAME [--append "CMDLINE"] [--timeout SECS] [--mem 512M] [--smp 2]
+#                           [--extra DIR]  (more guest tests, repeatable)
 # (--append vc.shell=1 gives a shell in the guest; Ctrl-A x quits QEMU.)
 . "$(dirname "$0")/lib.sh"
 
-usage="usage: boot.sh NAME [--append CMDLINE] [--timeout SECS] [--mem SIZE] [--smp N]"
+usage="usage: boot.sh NAME [--append CMDLINE] [--timeout SECS] [--mem SIZE] [--smp N] [--extra DIR]"
 name=${1:?$usage}
 shift
 repro="harness/boot.sh $name${*:+ $(printf '%q ' "$@")}"
 repro=${repro% }
-append='' tmo=600 mem=512M smp=2
+append='' tmo=600 mem=512M smp=2 more=()
 while [ $# -gt 0 ]; do
 	[ $# -ge 2 ] || die "$usage"
 	case $1 in
@@ -24,6 +25,7 @@ while [ $# -gt 0 ]; do
 	--timeout) tmo=$2 ;;
 	--mem) mem=$2 ;;
 	--smp) smp=$2 ;;
+	--extra) more+=("$2") ;;
 	*) die "$usage" ;;
 	esac
 	shift 2
@@ -36,7 +38,7 @@ log=$out/console.log
 grep -q '^CONFIG_DEVPORT=y' "$out/.config" ||
 	say "boot[$name]: WARNING: CONFIG_DEVPORT is not set: the guest cannot report its verdict"
 extras=()
-for d in "$out/guest-extra" "$HARNESS/guest/tests"; do [ -d "$d" ] && extras+=("$d"); done
+for d in "$out/guest-extra" "$HARNESS/guest/tests" "${more[@]}"; do [ -d "$d" ] && extras+=("$d"); done
 "$HARNESS/mkinitramfs.sh" "$out" "$out/initramfs.cpio" "${extras[@]}"
 
 cmdline="console=ttyS0 panic=-1 oops=panic panic_on_warn=0 loglevel=7${append:+ $append}"

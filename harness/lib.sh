@@ -6,7 +6,7 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 HARNESS=$TOP/harness
 BUILD=${VC_BUILD:-$TOP/build}
 LINUX=${VC_LINUX:-$BUILD/linux}
-SERIES=$TOP/series
+SERIES=${VC_SERIES:-$TOP/series}
 # shellcheck source=harness/base.env
 . "$HARNESS/base.env"
 
@@ -16,6 +16,8 @@ export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
 export KBUILD_BUILD_TIMESTAMP=${KBUILD_BUILD_TIMESTAMP:-2025-01-01}
 export KBUILD_BUILD_USER=vcompound KBUILD_BUILD_HOST=harness
 JOBS=${JOBS:-$(nproc)}
+# Debian's own interpreters first (a pyenv python3 lacks python3-ply etc.).
+export PATH=/usr/bin:/bin:$PATH
 
 say()  { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 die()  { printf '[%s] ERROR: %s\n' "$(date +%H:%M:%S)" "$*" >&2; exit 1; }

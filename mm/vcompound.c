@@ -29,12 +29,11 @@
 #include <linux/vmalloc.h>
 #include <linux/vmstat.h>
 #include <linux/workqueue.h>
-#include <kunit/visibility.h>
+
+#include "internal.h"
 
 #define CREATE_TRACE_POINTS
 #include <trace/events/vcompound.h>
-
-#include "internal.h"
 
 /* The head chunk must hold all of struct folio. */
 static_assert(sizeof(struct folio) <= VCOMPOUND_HEAD_NR * sizeof(struct page));
@@ -44,7 +43,6 @@ EXPORT_SYMBOL(vcompound_in_use_key);
 
 /* Patched in while the policy is VCOMPOUND_ALWAYS. */
 DEFINE_STATIC_KEY_MAYBE(CONFIG_FALLBACK_ALWAYS, vcompound_always_key);
-EXPORT_SYMBOL_IF_KUNIT(vcompound_always_key);
 
 static enum vcompound_policy vcompound_policy =
 	IS_ENABLED(CONFIG_FALLBACK_ALWAYS) ? VCOMPOUND_ALWAYS : VCOMPOUND_LATE;
@@ -72,7 +70,6 @@ long vcompound_nr_live(void)
 {
 	return atomic_long_read(&vcompound_live);
 }
-EXPORT_SYMBOL_IF_KUNIT(vcompound_nr_live);
 
 #ifdef CONFIG_FAULT_INJECTION
 /*
@@ -80,7 +77,6 @@ EXPORT_SYMBOL_IF_KUNIT(vcompound_nr_live);
  * (head chunk, tail pages, vmap), to test that every failure unwinds.
  */
 DECLARE_FAULT_ATTR(fail_vcompound);
-EXPORT_SYMBOL_IF_KUNIT(fail_vcompound);
 
 static int __init setup_fail_vcompound(char *str)
 {
@@ -108,7 +104,6 @@ enum vcompound_policy vcompound_get_policy(void)
 {
 	return READ_ONCE(vcompound_policy);
 }
-EXPORT_SYMBOL_IF_KUNIT(vcompound_get_policy);
 
 /**
  * vcompound_set_policy - Choose when __GFP_VFALLBACK requests fall back
@@ -130,7 +125,6 @@ int vcompound_set_policy(enum vcompound_policy policy)
 	mutex_unlock(&vcompound_policy_lock);
 	return 0;
 }
-EXPORT_SYMBOL_IF_KUNIT(vcompound_set_policy);
 
 /**
  * vcompound_should_fallback - Does the policy take the fallback here?
@@ -181,6 +175,29 @@ static void vcompound_free_array(struct page **pages, unsigned int from,
 	for (i = from; i < to; i++)
 		if (pages[i])
 			__free_page(pages[i]);
+}
+
+/*
+ * vmap() allocates its page tables with GFP_KERNEL: honour the caller's
+ * GFP_NOFS/GFP_NOIO with the scope API, as __vmalloc_area_node() does.
+ */
+static void *vcompound_vmap(struct page **pages, unsigned int nr, gfp_t gfp)
+{
+	unsigned int flags = 0;
+	void *addr;
+
+	if ((gfp & (__GFP_FS | __GFP_IO)) == __GFP_IO)
+		flags = memalloc_nofs_save();
+	else if (!(gfp & (__GFP_FS | __GFP_IO)))
+		flags = memalloc_noio_save();
+
+	addr = vmap(pages, nr, VM_MAP, PAGE_KERNEL);
+
+	if ((gfp & (__GFP_FS | __GFP_IO)) == __GFP_IO)
+		memalloc_nofs_restore(flags);
+	else if (!(gfp & (__GFP_FS | __GFP_IO)))
+		memalloc_noio_restore(flags);
+	return addr;
 }
 
 /**
@@ -246,8 +263,7 @@ struct page *vcompound_alloc(gfp_t gfp, unsigned int order, int nid,
 	if (got < nr)
 		goto fail_free;
 
-	addr = vcompound_should_fail() ? NULL :
-		vmap(pages, nr, VM_MAP, PAGE_KERNEL);
+	addr = vcompound_should_fail() ? NULL : vcompound_vmap(pages, nr, gfp);
 	if (!addr)
 		goto fail_free;
 	/* vunmap() leaves ->pages alone: vcompound_release() frees it. */
@@ -256,7 +272,7 @@ struct page *vcompound_alloc(gfp_t gfp, unsigned int order, int nid,
 	area->nr_pages = nr;
 
 	/* Make it one compound page, as prep_compound_page() would. */
-	__SetPageHead(head);
+	__folio_set_head((struct folio *)head);
 	for (i = 1; i < nr; i++) {
 		struct page *p = pages[i];
 
@@ -338,7 +354,6 @@ void vcompound_flush_deferred(void)
 {
 	flush_work(&vcompound_deferred_work);
 }
-EXPORT_SYMBOL_IF_KUNIT(vcompound_flush_deferred);
 
 /**
  * vcompound_free - Free a virtual compound page

@@ -6,6 +6,7 @@
 #ifndef _LINUX_VCOMPOUND_H
 #define _LINUX_VCOMPOUND_H
 
+#include <linux/bits.h>
 #include <linux/types.h>
 #include <linux/gfp_types.h>
 #include <linux/nodemask.h>
@@ -18,7 +19,7 @@ struct page;
  * lives in struct pages the allocation owns. The rest are order-0 pages.
  */
 #define VCOMPOUND_HEAD_ORDER	2
-#define VCOMPOUND_HEAD_NR	(1U << VCOMPOUND_HEAD_ORDER)
+#define VCOMPOUND_HEAD_NR	BIT(VCOMPOUND_HEAD_ORDER)
 /* Smallest order that can be a virtual compound page. */
 #define VCOMPOUND_MIN_ORDER	(VCOMPOUND_HEAD_ORDER + 1)
 

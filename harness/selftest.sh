@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# Regression tests of the harness itself: each deliberately broken input
+# must make the harness fail with a message that names the cause.
+#   checkpatch  a patch with trailing whitespace      -> checkpatch.sh fails naming the patch
+#   apply       a patch whose context does not match  -> apply.sh fails naming the patch
+#   guest-test  a guest test that reports "not ok"    -> boot.sh fails naming the test
+#   warn-boot   a patch adding WARN_ON(1) at boot and  -> boot.sh fails naming the WARNING
+#               a patch breaking a KUnit expectation      and the failed KUnit case
+# The warn-boot case builds in the bisect worktree (build/bisect-linux,
+# build/out/bisect-qemu), so after harness/bisect.sh it is incremental.
+# Usage: harness/selftest.sh [case ...]
+. "$(dirname "$0")/lib.sh"
+
+cases=${*:-checkpatch apply guest-test warn-boot}
+tmp=$BUILD/selftest
+rm -rf "$tmp"
+mkdir -p "$tmp"
+pass=0 fail=0
+
+# expect_fail CASE PATTERN CMD...: CMD must fail and print PATTERN.
+expect_fail() {
+	local c=$1 pat=$2 log=$tmp/$1.log
+	shift 2
+	if "$@" >"$log" 2>&1; then
+		echo "not ok - $c: the harness passed a broken input (log: $log)"
+		fail=$((fail + 1))
+	elif ! grep -qE "$pat" "$log"; then
+		echo "not ok - $c: failed, but without naming the cause /$pat/ (log: $log)"
+		fail=$((fail + 1))
+	else
+		echo "ok - $c: failed as it must: $(grep -E "$pat" "$log" | head -n1 | cut -c1-150)"
+		pass=$((pass + 1))
+	fi
+}
+
+broken_series() {	# copy series/ to $tmp/$1
+	rm -rf "${tmp:?}/$1"
+	cp -r "$SERIES" "$tmp/$1"
+}
+
+for c in $cases; do
+	case $c in
+	checkpatch)
+		broken_series cp
+		p=$(ls "$tmp"/cp/0002-*.patch)
+		# Trailing whitespace on the first added C line: hunk counts stay right.
+		python3 - "$p" <<'PY'
+import sys
+p = sys.argv[1]
+lines = open(p).read().split("\n")
+for i, l in enumerate(lines):
+    if l.startswith("+") and not l.startswith("+++") and l.rstrip() and ";" in l:
+        lines[i] = l + " "
+        break
+open(p, "w").write("\n".join(lines))
+PY
+		expect_fail checkpatch "0002-.*(TRAILING_WHITESPACE|trailing whitespace)" \
+			"$HARNESS/checkpatch.sh" "$tmp/cp" ;;
+	apply)
+		broken_series ap
+		p=$(ls "$tmp"/ap/0001-*.patch)
+		# Change one context line of the first hunk.
+		python3 - "$p" <<'PY'
+import sys
+p = sys.argv[1]
+lines = open(p).read().split("\n")
+seen = False
+for i, l in enumerate(lines):
+    if l.startswith("@@"):
+        seen = True
+    elif seen and l.startswith(" ") and len(l) > 3:
+        lines[i] = l + " broken"
+        break
+open(p, "w").write("\n".join(lines))
+PY
+		expect_fail apply "0001-.*does not apply" \
+			env VC_SERIES="$tmp/ap" VC_LINUX="$tmp/linux" "$HARNESS/apply.sh" ;;
+	guest-test)
+		mkdir -p "$tmp/failing"
+		cat >"$tmp/failing/run-failing.sh" <<'SH'
+#!/bin/sh
+echo "TAP version 13"
+echo "1..2"
+echo "ok 1 selftest_ok_case"
+echo "not ok 2 selftest_broken_case"
+exit 1
+SH
+		chmod +x "$tmp/failing/run-failing.sh"
+		[ -f "$BUILD/out/qemu/arch/x86/boot/bzImage" ] || "$HARNESS/build-kernel.sh" qemu
+		expect_fail guest-test "selftest_broken_case|test\\(s\\) failed" \
+			"$HARNESS/boot.sh" qemu --extra "$tmp/failing" --timeout 300 ;;
+	warn-boot)
+		wt=$BUILD/bisect-linux
+		if [ ! -e "$wt/.git" ]; then
+			git -C "$LINUX" worktree prune
+			hgit -C "$LINUX" worktree add -q --detach "$wt" HEAD
+		fi
+		hgit -C "$wt" checkout -q -f --detach "$(git -C "$LINUX" rev-parse HEAD)"
+		# A WARN_ON(1) at boot and a KUnit expectation that cannot hold.
+		python3 - "$wt" <<'PY'
+import sys
+wt = sys.argv[1]
+p = wt + "/mm/vcompound.c"
+s = open(p).read()
+s = s.replace("\t/* Apply vcompound_fallback= to the static key. */",
+              "\tWARN_ON(1); /* harness selftest: deliberately broken */\n"
+              "\t/* Apply vcompound_fallback= to the static key. */", 1)
+open(p, "w").write(s)
+p = wt + "/mm/tests/vcompound_kunit.c"
+s = open(p).read()
+s = s.replace("\tKUNIT_EXPECT_GE(test, ev[VCOMPOUND_ALLOC], a0 + 1);",
+              "\tKUNIT_EXPECT_GE(test, ev[VCOMPOUND_ALLOC], a0 + 1000000);", 1)
+open(p, "w").write(s)
+PY
+		git -C "$wt" diff --quiet && die "selftest: could not break the tree"
+		if VC_LINUX=$wt VC_OUT=$BUILD/out/bisect-qemu "$HARNESS/build-kernel.sh" qemu >"$tmp/warn-build.log" 2>&1; then
+			expect_fail warn-boot "FAIL: .*splat.*WARNING:.*vcompound_init" \
+				"$HARNESS/boot.sh" bisect-qemu --timeout 300
+			# The same boot must also have named the failed KUnit case.
+			if grep -q '^FAIL vcompound\.vc_test_vmstat' "$BUILD/out/bisect-qemu/results.txt" &&
+			   grep -qE 'FAIL: .*test\(s\) failed' "$tmp/warn-boot.log"; then
+				echo "ok - kunit-fail: the failed KUnit case vc_test_vmstat was named"
+				pass=$((pass + 1))
+			else
+				echo "not ok - kunit-fail: the failed KUnit case was not named (log: $tmp/warn-boot.log)"
+				fail=$((fail + 1))
+			fi
+		else
+			echo "not ok - warn-boot: the broken tree did not build (log: $tmp/warn-build.log)"
+			fail=$((fail + 1))
+		fi
+		git -C "$wt" checkout -q -f . ;;
+	*) die "selftest: unknown case $c" ;;
+	esac
+done
+echo "selftest: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
