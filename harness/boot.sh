@@ -31,6 +31,13 @@ while [ $# -gt 0 ]; do
 	shift 2
 done
 
+# A configuration may add to the command line and to QEMU's options.
+BOOT_APPEND='' QEMU_MEM='' QEMU_EXTRA=''
+# shellcheck source=/dev/null
+[ -f "$HARNESS/configs/$name.conf" ] && . "$HARNESS/configs/$name.conf"
+[ -z "$QEMU_MEM" ] || [ "$mem" != 512M ] || mem=$QEMU_MEM
+append="${BOOT_APPEND}${append:+ $append}"
+
 out=$BUILD/out/$name
 kernel=$out/arch/x86/boot/bzImage
 log=$out/console.log
@@ -52,7 +59,7 @@ timeout --foreground -k 10 "$tmo" qemu-system-x86_64 -accel tcg -cpu max -m "$me
 	-smp "$smp,sockets=$smp,cores=1,threads=1" \
 	-nographic -no-reboot -nic none \
 	-kernel "$kernel" -initrd "$out/initramfs.cpio" -append "$cmdline" \
-	-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+	-device isa-debug-exit,iobase=0xf4,iosize=0x04 $QEMU_EXTRA \
 	-chardev stdio,id=con,mux=on,logfile="$log" -serial chardev:con -mon chardev=con
 rc=$?
 set -e

@@ -2,7 +2,8 @@
 # Build an uncompressed newc initramfs for the QEMU guest with the kernel's
 # own usr/gen_init_cpio: static busybox plus applet links, /dev/console,
 # empty /dev /proc /sys /tmp, /init = harness/guest/init, and every
-# EXTRA_DIR copied recursively to /opt/<basename of EXTRA_DIR>.
+# EXTRA_DIR copied recursively to /opt/<basename of EXTRA_DIR>; the C
+# programs in harness/guest/src/ are built statically into /bin.
 # Usage: harness/mkinitramfs.sh KERNEL_OUT_DIR INITRAMFS_PATH [EXTRA_DIR...]
 . "$(dirname "$0")/lib.sh"
 
@@ -22,6 +23,16 @@ if [ ! -x "$gen" ]; then
 		gcc -O2 -o "$gen" "$LINUX/usr/gen_init_cpio.c" || die "mkinitramfs: cannot build $gen"
 fi
 
+mkdir -p "$BUILD/guest-bin"
+progs=()
+for c in "$HARNESS"/guest/src/*.c; do
+	[ -e "$c" ] || continue
+	bin=$BUILD/guest-bin/$(basename "$c" .c)
+	[ "$bin" -nt "$c" ] || gcc -static -O2 -Wall -pthread -o "$bin" "$c" ||
+		die "mkinitramfs: cannot build $c"
+	progs+=("$bin")
+done
+
 list=$(mktemp)
 trap 'rm -f "$list"' EXIT
 {
@@ -30,6 +41,7 @@ trap 'rm -f "$list"' EXIT
 	echo "file /bin/busybox $busybox 0755 0 0"
 	for a in $applets; do echo "slink /bin/$a busybox 0777 0 0"; done
 	echo "file /init $HARNESS/guest/init 0755 0 0"
+	for b in "${progs[@]}"; do echo "file /bin/$(basename "$b") $b 0755 0 0"; done
 	for x in "$@"; do
 		[ -d "$x" ] || die "mkinitramfs: extra dir $x does not exist"
 		src=$(cd "$x" && pwd)

@@ -351,7 +351,7 @@ static unsigned long vc_settled_free_pages(void)
  * (fail_vcompound), every failure returns NULL and unwinds completely:
  * the free page count comes back, the live count is exact.  A first round
  * populates the vmalloc page tables and slab caches, which stay; the
- * second round is measured.
+ * second, longer round is measured.
  */
 static void vc_test_fault_injection(struct kunit *test)
 {
@@ -371,7 +371,7 @@ static void vc_test_fault_injection(struct kunit *test)
 	before = vc_settled_free_pages();
 	ok = 0;
 	fell = 0;
-	vc_cycles(400, &ok, &fell);
+	vc_cycles(800, &ok, &fell);
 	after = vc_settled_free_pages();
 
 	fail_vcompound.probability = saved.probability;
@@ -380,10 +380,14 @@ static void vc_test_fault_injection(struct kunit *test)
 	kunit_info(test, "%lu virtual, %lu fell through, free pages %lu -> %lu\n",
 		   ok, fell, before, after);
 	KUNIT_EXPECT_GT(test, ok, 0UL);
-	KUNIT_EXPECT_GT(test, fell, 0UL);
 	KUNIT_EXPECT_EQ(test, vcompound_nr_live(), live);
-	/* Leaking one page per failure would be hundreds of pages. */
-	KUNIT_EXPECT_LE(test, before > after ? before - after : 0, 16UL);
+	/*
+	 * Slab caches (the page arrays, vmap areas) keep a few dozen pages
+	 * whatever happens, so the count is not exact; but with at least 256
+	 * failures, leaking even one page per failure shows.
+	 */
+	KUNIT_EXPECT_GE(test, fell, 256UL);
+	KUNIT_EXPECT_LE(test, before > after ? before - after : 0, 128UL);
 #else
 	kunit_skip(test, "needs CONFIG_FAULT_INJECTION");
 #endif

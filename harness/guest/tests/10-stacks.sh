@@ -1,0 +1,28 @@
+#!/bin/sh
+# Fork hundreds of processes and start hundreds of threads; with
+# vc.stacks=virtual on the command line (a !VMAP_STACK kernel with 32 KiB
+# stacks and the fallback forced), every new task stack must be a virtual
+# compound page: vcompound_alloc in /proc/vmstat grows by at least one per
+# task. KTAP output.
+vmstat() { awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
+echo "TAP version 13"
+echo "1..3"
+a0=$(vmstat vcompound_alloc); a0=${a0:-0}
+
+n=300 i=0
+while [ $i -lt $n ]; do sleep 1 & i=$((i + 1)); done
+wait
+echo "ok 1 stacks_fork_$n"
+
+if /bin/threads 300; then echo "ok 2 stacks_threads_300"; else echo "not ok 2 stacks_threads_300"; fi
+
+a1=$(vmstat vcompound_alloc); a1=${a1:-0}
+if grep -qw 'vc.stacks=virtual' /proc/cmdline; then
+	if [ $((a1 - a0)) -ge 600 ]; then
+		echo "ok 3 stacks_virtual # vcompound_alloc +$((a1 - a0)) for 600 tasks"
+	else
+		echo "not ok 3 stacks_virtual # vcompound_alloc +$((a1 - a0)) for 600 tasks"
+	fi
+else
+	echo "ok 3 stacks_virtual # SKIP stacks are not forced virtual in this kernel"
+fi
