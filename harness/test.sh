@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # The whole test suite (what CI runs): series round trip, checkpatch,
-# bisectability, KUnit on UML (policy default late and always), the
-# FALLBACK_ALWAYS kernels booted under QEMU (VMAP_STACK on and off), and
-# the harness's own regression tests. Every step runs even if an earlier
+# documentation checks (kernel-doc, htmldocs, get_maintainer), KUnit on
+# UML, the FALLBACK_ALWAYS kernels booted under QEMU (VMAP_STACK on; and
+# off with 32 KiB stacks and memory hotplug), bisectability, and the
+# harness's own regression tests. Optional steps: kunit-forced (UML with
+# CONFIG_FALLBACK_ALWAYS=y), kunit-x86 (kunit.py --arch=x86_64). Every step runs even if an earlier
 # one failed; the last line is "N passed, N failed".
 # Usage: harness/test.sh [step ...]   (default: all steps)
 . "$(dirname "$0")/lib.sh"
 
-all_steps="roundtrip checkpatch kunit kunit-forced boot boot-novmap bisect selftest"
+all_steps="roundtrip checkpatch docs kunit boot boot-novmap bisect selftest"
 steps=${*:-$all_steps}
 mkdir -p "$BUILD/logs"
 total_pass=0 total_fail=0
@@ -45,6 +47,7 @@ for s in $steps; do
 	case $s in
 	roundtrip)    run_step roundtrip "$HARNESS/roundtrip.sh" ;;
 	checkpatch)   run_step checkpatch "$HARNESS/checkpatch.sh" ;;
+	docs)         run_step docs "$HARNESS/docs.sh" ;;
 	kunit)        run_step kunit "$HARNESS/kunit.sh" ;;
 	kunit-forced) run_step kunit-forced "$HARNESS/kunit.sh" --forced ;;
 	kunit-x86)    run_step kunit-x86 "$HARNESS/kunit.sh" --arch=x86_64 ;;
@@ -52,7 +55,7 @@ for s in $steps; do
 	boot-novmap)  run_step boot-novmap bash -c "'$HARNESS/build-kernel.sh' qemu-novmap && '$HARNESS/boot.sh' qemu-novmap" ;;
 	bisect)       run_step bisect "$HARNESS/bisect.sh" qemu ;;
 	selftest)     run_step selftest "$HARNESS/selftest.sh" ;;
-	*) die "unknown step $s (steps: $all_steps)" ;;
+	*) die "unknown step $s (steps: $all_steps kunit-forced kunit-x86)" ;;
 	esac
 done
 

@@ -32,6 +32,7 @@ struct page;
  *	direct compaction attempt fails, before direct reclaim.
  * @VCOMPOUND_ALWAYS: every eligible request is a virtual compound page,
  *	even when contiguous memory is free (testing; CONFIG_FALLBACK_ALWAYS).
+ * @NR_VCOMPOUND_POLICIES: The number of policies.
  */
 enum vcompound_policy {
 	VCOMPOUND_LATE,

@@ -1,0 +1,108 @@
+#!/bin/sh
+# Guest side of harness/bench/run.sh (busybox sh). run.sh copies this file,
+# bench.env and bench_vcompound.ko into build/out/NAME/bench-guest/, which
+# harness/boot.sh --extra puts at /opt/bench-guest/; harness/guest/init runs
+# /opt/*/run*.sh.
+#
+# Loads lib/bench_vcompound.ko (which runs at load and unloads itself by
+# returning -EAGAIN) three times:
+#   1. cells=hot,fastpath phase=before, only if /proc/vmstat says that no
+#      virtual compound page has been created in this boot (vcompound_alloc
+#      is 0); otherwise says why it is skipped (a CONFIG_FALLBACK_ALWAYS
+#      kernel, or the KUnit suite at boot, creates some before userspace);
+#   2. cells=fallback,access,frag (these create virtual compound pages);
+#   3. cells=hot,fastpath phase=after.
+# The results are the module's "bench_vcompound: ..." lines on the console
+# (loglevel=7); this script adds "bench-guest: key=value" lines about the
+# guest. It prints one KTAP result, "ok 1 bench ran": a benchmark is not a
+# test, so it never fails on a time, only when the module does not load for
+# a reason other than -EAGAIN ("Resource temporarily unavailable").
+
+cd "$(dirname "$0")" || exit 1
+KO=$PWD/bench_vcompound.ko
+[ -f ./bench.env ] && . ./bench.env
+: "${BENCH_ITERS:=2000}" "${BENCH_ACCESS_ITERS:=100}" "${BENCH_HOT_BATCH:=1000}"
+: "${BENCH_FRAG_N:=50}" "${BENCH_DRAIN_ORDER:=3}" "${BENCH_FRAG_HOLD:=0}"
+: "${BENCH_FRAGMENT_MB:=auto}" "${BENCH_CLOCK:=auto}"
+
+failed=
+say() { echo "bench-guest: $*"; }
+fail() { say "error=\"$*\""; failed="$*"; }
+
+vmstat() { # vmstat NAME: the /proc/vmstat counter, or "none"
+	awk -v k="$1" '$1 == k { print $2; f = 1 } END { if (!f) print "none" }' /proc/vmstat
+}
+
+state() { # state LABEL: one line about the vcompound state of the guest
+	pol=$(cat /sys/kernel/debug/vcompound/policy 2>/dev/null || echo none)
+	live=$(cat /sys/kernel/debug/vcompound/live 2>/dev/null || echo none)
+	memfree=$(awk '/^MemFree:/ { print int($2 / 1024) }' /proc/meminfo)
+	say "state=$1 vcompound_alloc=$(vmstat vcompound_alloc) vcompound_alloc_fail=$(vmstat vcompound_alloc_fail) vcompound_free=$(vmstat vcompound_free) vcompound_free_deferred=$(vmstat vcompound_free_deferred) live=$live memfree_mb=$memfree policy=\"$pol\""
+}
+
+load() { # load LABEL PARAM...: insmod; -EAGAIN is success
+	label=$1
+	shift
+	say "load=$label params=\"$*\""
+	out=$(insmod "$KO" "$@" 2>&1)
+	rc=$?
+	[ -n "$out" ] && say "load=$label insmod_output=\"$(echo "$out" | tr '\n"' " '")\""
+	if [ "$rc" -eq 0 ]; then
+		say "load=$label note=\"module stayed loaded (it should return -EAGAIN); removing it\""
+		rmmod bench_vcompound 2>/dev/null
+		return 0
+	fi
+	case $out in
+	*"Resource temporarily unavailable"* | *"Try again"*) return 0 ;;
+	esac
+	fail "$label: insmod failed with status $rc: $(echo "$out" | tr '\n"' " '")"
+	return 1
+}
+
+say "kernel=\"$(uname -r)\" cpus=$(grep -c '^processor' /proc/cpuinfo) memtotal_mb=$(awk '/^MemTotal:/ { print int($2 / 1024) }' /proc/meminfo) clocksource=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource 2>/dev/null || echo unknown)"
+say "cmdline=\"$(cat /proc/cmdline)\""
+state start
+[ -f "$KO" ] || fail "no $KO"
+
+common="iters=$BENCH_ITERS hot_batch=$BENCH_HOT_BATCH clock=$BENCH_CLOCK"
+
+if [ -z "$failed" ]; then
+	n=$(vmstat vcompound_alloc)
+	if [ "$n" = none ]; then
+		say "phase_before=skipped reason=\"no vcompound_alloc in /proc/vmstat (CONFIG_VCOMPOUND=n or CONFIG_VM_EVENT_COUNTERS=n)\""
+	elif [ "$n" -eq 0 ]; then
+		say "phase_before=measured vcompound_alloc=0 note=\"no virtual compound page has existed in this boot\""
+		load before cells=hot,fastpath phase=before $common
+	else
+		say "phase_before=skipped vcompound_alloc=$n reason=\"a virtual compound page already existed before userspace (CONFIG_FALLBACK_ALWAYS=y kernel, or the vcompound KUnit suite ran at boot): only phase=after can be measured in this boot\""
+	fi
+fi
+
+if [ -z "$failed" ]; then
+	frag=$BENCH_FRAGMENT_MB
+	# auto: ask for all memory; the module stops when the allocator says no.
+	[ "$frag" = auto ] && frag=$(awk '/^MemTotal:/ { print int($2 / 1024) }' /proc/meminfo)
+	say "buddyinfo_before_frag=\"$(tr -s ' \n' ' ' </proc/buddyinfo)\""
+	load cells cells=fallback,access,frag $common access_iters=$BENCH_ACCESS_ITERS \
+		fragment_mb="$frag" frag_n=$BENCH_FRAG_N drain_order=$BENCH_DRAIN_ORDER \
+		frag_hold=$BENCH_FRAG_HOLD
+	say "buddyinfo_after=\"$(tr -s ' \n' ' ' </proc/buddyinfo)\""
+	state after_cells
+fi
+
+if [ -z "$failed" ]; then
+	n=$(vmstat vcompound_alloc)
+	[ "$n" != none ] && [ "$n" -eq 0 ] &&
+		say "note=\"still no virtual compound page after the fallback cell: phase=after is not really after\""
+	load after cells=hot,fastpath phase=after $common
+	state end
+fi
+
+echo "KTAP version 1"
+echo "1..1"
+if [ -z "$failed" ]; then
+	echo "ok 1 bench ran"
+	exit 0
+fi
+echo "not ok 1 bench ran # $failed"
+exit 1

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Documentation checks of the series:
+#  - scripts/kernel-doc -none -Wall on every .c/.h file the series touches
+#    reports nothing new (its output is compared with the base tree's);
+#  - the mm documentation builds (make htmldocs SPHINXDIRS=mm) with no
+#    warning that the same build of the base tree does not give;
+#  - scripts/get_maintainer.pl resolves the series' MAINTAINERS entry
+#    for every patch.
+# Usage: harness/docs.sh
+. "$(dirname "$0")/lib.sh"
+
+base=$(awk '{print $3}' "$BUILD/base.done")
+cd "$LINUX"
+pass=0 fail=0
+ok()  { echo "ok - $*"; pass=$((pass + 1)); }
+bad() { echo "not ok - $*"; fail=$((fail + 1)); }
+
+files=$(git diff --name-only --diff-filter=AM "$base" HEAD -- '*.c' '*.h')
+for f in $files; do
+	new=$(scripts/kernel-doc -none -Wall "$f" 2>&1 | sed 's/:[0-9]*:/:/' | sort)
+	old=$(git show "$base:$f" 2>/dev/null | scripts/kernel-doc -none -Wall /dev/stdin 2>&1 |
+		sed 's|/dev/stdin|'"$f"'|; s/:[0-9]*:/:/' | sort || true)
+	added=$(comm -23 <(echo "$new") <(echo "$old") | grep -v '^$' || true)
+	if [ -z "$added" ]; then ok "kernel-doc $f"; else bad "kernel-doc $f:"; echo "$added" | sed 's/^/    /'; fi
+done
+
+# The same build of the base tree gives the warnings that are not ours
+# (SPHINXDIRS=mm cannot resolve links to other directories).
+htmlwarn() {	# TREE OUT LOG: build, print the normalised warning lines
+	(cd "$1" && nice make -s O="$2" SPHINXDIRS=mm htmldocs) >"$3" 2>&1 || return 1
+	grep -E "WARNING|ERROR" "$3" | sed "s|$1/||; s|:[0-9]*: |: |" | sort -u
+}
+basewarn=$BUILD/htmldocs-base.warn
+if [ ! -s "$basewarn" ]; then
+	htmlwarn "$BUILD/base" "$BUILD/out/htmldocs-base" "$BUILD/htmldocs-base.log" >"$basewarn.tmp" ||
+		die "docs: htmldocs of the base tree failed (log: $BUILD/htmldocs-base.log)"
+	mv "$basewarn.tmp" "$basewarn"
+fi
+log=$BUILD/htmldocs.log
+if ours=$(htmlwarn "$LINUX" "$BUILD/out/htmldocs" "$log"); then
+	new=$(comm -23 <(echo "$ours") "$basewarn" | grep -v '^$' || true)
+	if [ -z "$new" ]; then ok "htmldocs SPHINXDIRS=mm: no new warning"
+	else bad "htmldocs SPHINXDIRS=mm: new warnings:"; echo "$new" | head -20 | sed 's/^/    /'; fi
+else
+	tail -20 "$log"
+	bad "htmldocs SPHINXDIRS=mm failed (log: $log)"
+fi
+
+for p in $(series_patches); do
+	if scripts/get_maintainer.pl --no-rolestats "$p" 2>/dev/null | grep -q 'team@vcompound.example.org'; then
+		ok "get_maintainer $(basename "$p")"
+	else
+		bad "get_maintainer $(basename "$p") does not name the VIRTUAL COMPOUND PAGES entry"
+	fi
+done
+echo "docs: $pass passed, $fail failed"
+[ "$fail" -eq 0 ] || die "docs checks failed (reproduce: harness/docs.sh)"
