@@ -44,8 +44,14 @@ log=$out/console.log
 [ -f "$kernel" ] || die "boot[$name]: no $kernel (build it: harness/build-kernel.sh $name)"
 grep -q '^CONFIG_DEVPORT=y' "$out/.config" ||
 	say "boot[$name]: WARNING: CONFIG_DEVPORT is not set: the guest cannot report its verdict"
+# The series' kselftest and its test module, as /opt/vcompound.
+if [ -f "$out/lib/test_vcompound.ko" ]; then
+	rm -rf "$out/kselftest" && mkdir -p "$out/kselftest"
+	cp -r "$LINUX/tools/testing/selftests/vcompound" "$out/kselftest/"
+	cp "$out/lib/test_vcompound.ko" "$out/kselftest/vcompound/"
+fi
 extras=()
-for d in "$out/guest-extra" "$HARNESS/guest/tests" "${more[@]}"; do [ -d "$d" ] && extras+=("$d"); done
+for d in "$out/guest-extra" "$out/kselftest/vcompound" "$HARNESS/guest/tests" "${more[@]}"; do [ -d "$d" ] && extras+=("$d"); done
 "$HARNESS/mkinitramfs.sh" "$out" "$out/initramfs.cpio" "${extras[@]}"
 
 cmdline="console=ttyS0 panic=-1 oops=panic panic_on_warn=0 loglevel=7${append:+ $append}"

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Check that every option the fragments request is in the final .config.
+"""Check that every option the fragments request is in the final .config
+(the last fragment that names an option wins, as in merge_config.sh).
 
 Usage: checkconfig.py FINAL_CONFIG FRAGMENT...
 Exits 1 naming each option whose final value differs from the request.
@@ -23,12 +24,16 @@ def parse(path):
 
 
 final = parse(sys.argv[1])
-bad = 0
+# Later fragments override earlier ones, as in merge_config.sh.
+wanted = {}
 for frag in sys.argv[2:]:
     for opt, want in parse(frag).items():
-        got = final.get(opt, "n")
-        if got != want:
-            print(f"checkconfig: {opt}={want} requested by {frag} but final .config has {opt}={got}",
-                  file=sys.stderr)
-            bad += 1
+        wanted[opt] = (want, frag)
+bad = 0
+for opt, (want, frag) in wanted.items():
+    got = final.get(opt, "n")
+    if got != want:
+        print(f"checkconfig: {opt}={want} requested by {frag} but final .config has {opt}={got}",
+              file=sys.stderr)
+        bad += 1
 sys.exit(1 if bad else 0)

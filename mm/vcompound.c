@@ -70,6 +70,7 @@ long vcompound_nr_live(void)
 {
 	return atomic_long_read(&vcompound_live);
 }
+EXPORT_SYMBOL_GPL(vcompound_nr_live);
 
 #ifdef CONFIG_FAULT_INJECTION
 /*
@@ -104,6 +105,7 @@ enum vcompound_policy vcompound_get_policy(void)
 {
 	return READ_ONCE(vcompound_policy);
 }
+EXPORT_SYMBOL_GPL(vcompound_get_policy);
 
 /**
  * vcompound_set_policy - Choose when __GFP_VFALLBACK requests fall back
@@ -125,6 +127,7 @@ int vcompound_set_policy(enum vcompound_policy policy)
 	mutex_unlock(&vcompound_policy_lock);
 	return 0;
 }
+EXPORT_SYMBOL_GPL(vcompound_set_policy);
 
 /**
  * vcompound_should_fallback - Does the policy take the fallback here?
@@ -232,11 +235,14 @@ struct page *vcompound_alloc(gfp_t gfp, unsigned int order, int nid,
 	if (!vcompound_eligible(gfp, order))
 		return NULL;
 
+	/* Pinned and vmapped: never from ZONE_MOVABLE, CMA or movable blocks. */
 	sub_gfp = gfp & ~(__GFP_VFALLBACK | __GFP_COMP | __GFP_ACCOUNT |
-			  __GFP_NOFAIL | __GFP_RETRY_MAYFAIL);
+			  __GFP_NOFAIL | __GFP_RETRY_MAYFAIL | GFP_MOVABLE_MASK);
 	sub_gfp |= __GFP_NORETRY | __GFP_NOWARN;
 
-	pages = kvcalloc(nr, sizeof(*pages), gfp & GFP_RECLAIM_MASK & ~__GFP_NOFAIL);
+	pages = kvcalloc(nr, sizeof(*pages), (gfp & GFP_RECLAIM_MASK &
+			 ~(__GFP_NOFAIL | __GFP_RETRY_MAYFAIL)) |
+			 __GFP_NORETRY | __GFP_NOWARN);
 	if (!pages)
 		goto fail;
 
@@ -276,8 +282,11 @@ struct page *vcompound_alloc(gfp_t gfp, unsigned int order, int nid,
 	for (i = 1; i < nr; i++) {
 		struct page *p = pages[i];
 
-		if (i >= VCOMPOUND_HEAD_NR)
+		if (i >= VCOMPOUND_HEAD_NR) {
 			set_page_count(p, 0);
+			/* Its index, for page_to_addr() in any context. */
+			p->index = i;
+		}
 		p->mapping = TAIL_MAPPING;
 		set_compound_head(p, head);
 		set_page_private(p, 0);
@@ -324,6 +333,7 @@ static void vcompound_release(void *addr)
 		struct page *p = pages[i];
 
 		p->mapping = NULL;
+		p->index = 0;
 		clear_compound_head(p);
 		/* Tails have a zero refcount: give them back directly. */
 		free_unref_page(p, 0);
@@ -354,6 +364,7 @@ void vcompound_flush_deferred(void)
 {
 	flush_work(&vcompound_deferred_work);
 }
+EXPORT_SYMBOL_GPL(vcompound_flush_deferred);
 
 /**
  * vcompound_free - Free a virtual compound page
@@ -387,7 +398,11 @@ void vcompound_free(struct page *page, unsigned int order)
 	folio_set_order(folio, VCOMPOUND_HEAD_ORDER);
 	atomic_long_dec(&vcompound_live);
 
-	if (preemptible()) {
+	/*
+	 * vunmap() sleeps: only when that is allowed, which includes not
+	 * being in an RCU read-side section (PREEMPT_RCU, PREEMPT_RT locks).
+	 */
+	if (preemptible() && !rcu_preempt_depth()) {
 		vcompound_release(addr);
 		return;
 	}
@@ -398,28 +413,52 @@ void vcompound_free(struct page *page, unsigned int order)
 }
 
 /**
+ * vcompound_vfree - Free a virtual compound page that reached vfree()
+ * @addr: The address passed to vfree() or vfree_atomic().
+ *
+ * kvfree(), kfree_rcu() and kvrealloc() pick vfree() for any vmalloc
+ * address, which includes a large kmalloc() that took the fallback.  Free
+ * such an object as kfree() would.
+ *
+ * Context: Any context in which vfree() or vfree_atomic() may be called.
+ * Return: true if @addr was a virtual compound page and is now freed.
+ */
+bool vcompound_vfree(const void *addr)
+{
+	struct page *page;
+
+	if (!is_vmalloc_addr(addr))
+		return false;
+	page = vmalloc_to_page(addr);
+	if (!page || !PageVcompound(page))
+		return false;
+	if (WARN_ONCE(page_to_addr(compound_head(page)) != addr,
+		      "vfree(%p) inside a virtual compound page\n", addr))
+		return true;
+	kfree(addr);
+	return true;
+}
+
+/**
  * vcompound_page_to_addr - The vmap address of a page of a vcompound
  * @page: The head page or any tail page of a virtual compound page.
  *
+ * Context: Any context.
  * Return: The address @page is mapped at in the virtual compound page.
  */
 void *vcompound_page_to_addr(const struct page *page)
 {
 	const struct folio *folio = page_folio(page);
-	struct vm_struct *area;
 	unsigned long i;
 
 	if (page == &folio->page)
 		return folio->_vcompound_addr;
 	i = page - &folio->page;
-	if (i < VCOMPOUND_HEAD_NR)
-		return folio->_vcompound_addr + i * PAGE_SIZE;
-	area = find_vm_area(folio->_vcompound_addr);
-	for (i = VCOMPOUND_HEAD_NR; i < area->nr_pages; i++)
-		if (area->pages[i] == page)
-			return folio->_vcompound_addr + i * PAGE_SIZE;
-	VM_WARN_ON_ONCE_PAGE(1, page);
-	return NULL;
+	/* Beyond the head chunk, a tail records its index itself. */
+	if (i >= VCOMPOUND_HEAD_NR)
+		i = page->index;
+	VM_WARN_ON_ONCE_PAGE(i >= folio_nr_pages(folio), page);
+	return folio->_vcompound_addr + i * PAGE_SIZE;
 }
 EXPORT_SYMBOL(vcompound_page_to_addr);
 
@@ -489,9 +528,8 @@ static ssize_t vcompound_policy_write(struct file *file, const char __user *ubuf
 	if (copy_from_user(buf, ubuf, count))
 		return -EFAULT;
 	buf[count] = '\0';
-	strim(buf);
 	for (i = 0; i < NR_VCOMPOUND_POLICIES; i++)
-		if (!strcmp(buf, vcompound_policy_names[i]))
+		if (!strcmp(strim(buf), vcompound_policy_names[i]))
 			return vcompound_set_policy(i) ?: count;
 	return -EINVAL;
 }

@@ -201,24 +201,6 @@ def report(meta, rows, notes, guest):
             out.append("phase=before was not measured in this boot (see Run).")
             out.append("")
 
-    # -- cell 5
-    acc = select(rows, cell="access")
-    if acc:
-        out.append("## 5. Access cost over 2 MiB: contiguous order-9 page vs forced vcompound "
-                   "vs vmalloc()")
-        out.append("")
-        out.append("Under QEMU TCG (no KVM) the software MMU dominates every access: TLB "
-                   "effects are not representative.")
-        out.append("")
-        lines = []
-        for pat in ("seq_read", "seq_write", "rand_read", "rand_write"):
-            for c in ("contig", "vcompound", "vmalloc"):
-                for r in select(acc, pattern=pat, contender=c):
-                    lines.append([pat, c, r.get("ns_per_access", "?"), r.get("mbps", "?"),
-                                  fmt_t(r["median_ns"]), spread(r), ratio(r)])
-        table(out, ["pattern", "region", "ns/access (median)", "MB/s (median)",
-                    "pass median", "pass p10..p90", "ratio vs contig"], lines)
-
     # -- cell 4
     fr = select(rows, cell="frag")
     setup = [n for n in notes if n.get("cell") == "frag" and "got_mb" in n]
@@ -239,6 +221,24 @@ def report(meta, rows, notes, guest):
                                   fmt_t(r.get("ok_median_ns")), ratio(r)])
         table(out, ["order", "contender", "ok", "success", "virtual", "median (all tries)",
                     "p10..p90", "median (successes)", "ratio vs plain"], lines)
+
+    # -- cell 5
+    acc = select(rows, cell="access")
+    if acc:
+        out.append("## 5. Access cost over 2 MiB: contiguous order-9 page vs forced vcompound "
+                   "vs vmalloc()")
+        out.append("")
+        out.append("Under QEMU TCG (no KVM) the software MMU dominates every access: TLB "
+                   "effects are not representative.")
+        out.append("")
+        lines = []
+        for pat in ("seq_read", "seq_write", "rand_read", "rand_write"):
+            for c in ("contig", "vcompound", "vmalloc"):
+                for r in select(acc, pattern=pat, contender=c):
+                    lines.append([pat, c, r.get("ns_per_access", "?"), r.get("mbps", "?"),
+                                  fmt_t(r["median_ns"]), spread(r), ratio(r)])
+        table(out, ["pattern", "region", "ns/access (median)", "MB/s (median)",
+                    "pass median", "pass p10..p90", "ratio vs contig"], lines)
 
     return "\n".join(out)
 

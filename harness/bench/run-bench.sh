@@ -20,6 +20,7 @@
 
 cd "$(dirname "$0")" || exit 1
 KO=$PWD/bench_vcompound.ko
+# shellcheck disable=SC1091 # written by run.sh
 [ -f ./bench.env ] && . ./bench.env
 : "${BENCH_ITERS:=2000}" "${BENCH_ACCESS_ITERS:=100}" "${BENCH_HOT_BATCH:=1000}"
 : "${BENCH_FRAG_N:=50}" "${BENCH_DRAIN_ORDER:=3}" "${BENCH_FRAG_HOLD:=0}"
@@ -64,6 +65,7 @@ say "cmdline=\"$(cat /proc/cmdline)\""
 state start
 [ -f "$KO" ] || fail "no $KO"
 
+# Word-split on purpose where it is used: one insmod parameter per word.
 common="iters=$BENCH_ITERS hot_batch=$BENCH_HOT_BATCH clock=$BENCH_CLOCK"
 
 if [ -z "$failed" ]; then
@@ -72,6 +74,7 @@ if [ -z "$failed" ]; then
 		say "phase_before=skipped reason=\"no vcompound_alloc in /proc/vmstat (CONFIG_VCOMPOUND=n or CONFIG_VM_EVENT_COUNTERS=n)\""
 	elif [ "$n" -eq 0 ]; then
 		say "phase_before=measured vcompound_alloc=0 note=\"no virtual compound page has existed in this boot\""
+		# shellcheck disable=SC2086
 		load before cells=hot,fastpath phase=before $common
 	else
 		say "phase_before=skipped vcompound_alloc=$n reason=\"a virtual compound page already existed before userspace (CONFIG_FALLBACK_ALWAYS=y kernel, or the vcompound KUnit suite ran at boot): only phase=after can be measured in this boot\""
@@ -83,9 +86,10 @@ if [ -z "$failed" ]; then
 	# auto: ask for all memory; the module stops when the allocator says no.
 	[ "$frag" = auto ] && frag=$(awk '/^MemTotal:/ { print int($2 / 1024) }' /proc/meminfo)
 	say "buddyinfo_before_frag=\"$(tr -s ' \n' ' ' </proc/buddyinfo)\""
-	load cells cells=fallback,access,frag $common access_iters=$BENCH_ACCESS_ITERS \
-		fragment_mb="$frag" frag_n=$BENCH_FRAG_N drain_order=$BENCH_DRAIN_ORDER \
-		frag_hold=$BENCH_FRAG_HOLD
+	# shellcheck disable=SC2086
+	load cells cells=fallback,access,frag $common access_iters="$BENCH_ACCESS_ITERS" \
+		fragment_mb="$frag" frag_n="$BENCH_FRAG_N" drain_order="$BENCH_DRAIN_ORDER" \
+		frag_hold="$BENCH_FRAG_HOLD"
 	say "buddyinfo_after=\"$(tr -s ' \n' ' ' </proc/buddyinfo)\""
 	state after_cells
 fi
@@ -94,6 +98,7 @@ if [ -z "$failed" ]; then
 	n=$(vmstat vcompound_alloc)
 	[ "$n" != none ] && [ "$n" -eq 0 ] &&
 		say "note=\"still no virtual compound page after the fallback cell: phase=after is not really after\""
+	# shellcheck disable=SC2086
 	load after cells=hot,fastpath phase=after $common
 	state end
 fi

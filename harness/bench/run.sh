@@ -32,6 +32,7 @@
 #   BENCH_FRAG_HOLD [0]       1: keep frag successes until the end of each order
 #   BENCH_CLOCK [auto]        auto|ktime|tsc (auto: TSC if ktime is coarse)
 #   BENCH_BOOT_ARGS []        more boot.sh options, e.g. "--smp 1"
+# shellcheck source=harness/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
 name=${1:?usage: harness/bench/run.sh NAME}

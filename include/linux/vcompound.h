@@ -7,6 +7,7 @@
 #define _LINUX_VCOMPOUND_H
 
 #include <linux/bits.h>
+#include <linux/errno.h>
 #include <linux/types.h>
 #include <linux/gfp_types.h>
 #include <linux/nodemask.h>
@@ -49,6 +50,7 @@ enum vcompound_policy vcompound_get_policy(void);
 int vcompound_set_policy(enum vcompound_policy policy);
 void vcompound_flush_deferred(void);
 long vcompound_nr_live(void);
+bool vcompound_vfree(const void *addr);
 #ifdef CONFIG_FAULT_INJECTION
 extern struct fault_attr fail_vcompound;
 #endif
@@ -64,6 +66,11 @@ static inline enum vcompound_policy vcompound_get_policy(void)
 	return VCOMPOUND_LATE;
 }
 
+static inline int vcompound_set_policy(enum vcompound_policy policy)
+{
+	return -EOPNOTSUPP;
+}
+
 static inline void vcompound_flush_deferred(void)
 {
 }
@@ -71,6 +78,11 @@ static inline void vcompound_flush_deferred(void)
 static inline long vcompound_nr_live(void)
 {
 	return 0;
+}
+
+static inline bool vcompound_vfree(const void *addr)
+{
+	return false;
 }
 #endif
 

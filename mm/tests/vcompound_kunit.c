@@ -430,6 +430,13 @@ static void vc_test_kmalloc(struct kunit *test)
 	kfree(p);
 	vc_expect_unmapped(test, p);
 
+	/* kvfree() sees a vmalloc address and calls vfree(): still a kfree(). */
+	p = kmalloc(size, GFP_KERNEL | __GFP_VFALLBACK);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_TRUE(test, is_vmalloc_addr(p));
+	kvfree(p);
+	vc_expect_unmapped(test, p);
+
 	/* Without the flag: physically contiguous as always. */
 	p = kmalloc(size, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, p);

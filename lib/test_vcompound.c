@@ -1,0 +1,863 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Test module for virtual compound pages (__GFP_VFALLBACK).
+ *
+ * The in-guest counterpart of the KUnit suite in mm/tests/vcompound_kunit.c:
+ * it exercises the fallback in a running system, from several CPUs at once,
+ * under fail_page_alloc and with memory fragmented, and checks after every
+ * case that no page and no virtual compound page was leaked.  It is driven
+ * by tools/testing/selftests/vcompound/run_vcompound.sh, which configures
+ * the fault injection and loads the module once per case.
+ *
+ * Cases (run_test_mask bits):
+ *
+ *  1 functional  every order 3..MAX_PAGE_ORDER with the virtual path forced:
+ *                contents written through page_to_addr() read back through
+ *                compound_nth_page() and kmap_local_page(), freed in turn
+ *                with __free_pages(), free_pages(), put_page() of a tail
+ *                holding the last reference and folio_put();
+ *  2 stress      nr_threads kthreads bound to the online CPUs, nr_cycles
+ *                allocations each of random orders 3..9, a few held at a
+ *                time, freed in every context: plain, interrupts disabled,
+ *                under a spinlock, bottom halves disabled, RCU read side;
+ *  4 fault       nr_cycles allocations of mixed orders while the calling
+ *                task is a fail_page_alloc target: each either fails with
+ *                NULL or returns a complete compound page;
+ *  8 fragment    with fragment_mb > 0: pins fragment_mb of order-0 pages,
+ *                frees every other one, then asks for orders 4..10 under
+ *                the "late" policy and reports how many were served and how
+ *                many of them virtually.
+ *
+ * functional forces the "always" policy and fragment the "late" one; stress
+ * and fault run under the policy chosen with policy= (as found if empty):
+ * run_vcompound.sh passes policy=always so that they use the virtual path.
+ *
+ * Every case runs a warm-up pass, which lets vmalloc page tables, slab and
+ * per-cpu caches settle, then test_repeat_count measured passes.  The free
+ * page count (per-cpu lists and counter deltas included) and the number of
+ * live virtual compound pages after the measured passes are compared with
+ * those before them.
+ *
+ * For each case the kernel log gets a line of figures, then the verdict:
+ *
+ *	test_vcompound: <case>: ok
+ *	test_vcompound: <case>: FAIL <reason>
+ *	test_vcompound: <case>: SKIP <reason>
+ *
+ * Module init returns 0 when every selected case passed; the module then
+ * stays loaded, holding nothing, until rmmod.  It returns -EINVAL when a case
+ * failed or a parameter is invalid, so the exit status of modprobe or insmod
+ * is the verdict.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/atomic.h>
+#include <linux/bottom_half.h>
+#include <linux/completion.h>
+#include <linux/cpumask.h>
+#include <linux/gfp.h>
+#include <linux/highmem.h>
+#include <linux/kernel.h>
+#include <linux/kthread.h>
+#include <linux/minmax.h>
+#include <linux/mm.h>
+#include <linux/mmzone.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/nodemask.h>
+#include <linux/random.h>
+#include <linux/rcupdate.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/stdarg.h>
+#include <linux/string.h>
+#include <linux/vcompound.h>
+#include <linux/vmalloc.h>
+#include <linux/vmstat.h>
+#include <linux/wait.h>
+
+enum {
+	VC_FUNCTIONAL,
+	VC_STRESS,
+	VC_FAULT,
+	VC_FRAGMENT,
+	VC_NR_CASES
+};
+
+#define VC_ALL_CASES		((1U << VC_NR_CASES) - 1)
+#define VC_MAX_THREADS		1024
+/* Pages the free page count may lose over a case before it is a leak. */
+#define VC_LEAK_SLACK		64
+/* Largest order of the stress and fault cases. */
+#define VC_MIXED_MAX_ORDER	MIN(9, MAX_PAGE_ORDER)
+#define VC_MIXED_ORDERS		(VC_MIXED_MAX_ORDER - VCOMPOUND_MIN_ORDER + 1)
+/* Orders the fragment case asks for. */
+#define VC_FRAG_MIN_ORDER	4
+#define VC_FRAG_MAX_ORDER	MIN(10, MAX_PAGE_ORDER)
+/* Allocations a stress thread holds at a time. */
+#define VC_STRESS_HOLD		4
+
+#define VC_GFP			(GFP_VFALLBACK | __GFP_NOWARN)
+#define VC_WORDS		(PAGE_SIZE / sizeof(u32))
+
+static unsigned int run_test_mask = VC_ALL_CASES;
+module_param(run_test_mask, uint, 0444);
+MODULE_PARM_DESC(run_test_mask,
+		 "Cases to run (default: all):\n"
+		 "\t\tid: 1, name: functional\n"
+		 "\t\tid: 2, name: stress\n"
+		 "\t\tid: 4, name: fault\n"
+		 "\t\tid: 8, name: fragment");
+
+static int nr_threads = 2;
+module_param(nr_threads, int, 0444);
+MODULE_PARM_DESC(nr_threads, "Threads of the stress case, bound to the online CPUs in turn (default: 2)");
+
+static int test_repeat_count = 1;
+module_param(test_repeat_count, int, 0444);
+MODULE_PARM_DESC(test_repeat_count, "Measured passes of each case after the warm-up pass (default: 1)");
+
+static int nr_cycles = 1000;
+module_param(nr_cycles, int, 0444);
+MODULE_PARM_DESC(nr_cycles, "Allocations per pass of the stress (per thread) and fault cases (default: 1000)");
+
+static char *policy = "";
+module_param(policy, charp, 0444);
+MODULE_PARM_DESC(policy, "Fallback policy for the run: late, early or always; empty: leave it (default: empty)");
+
+static unsigned int fragment_mb;
+module_param(fragment_mb, uint, 0444);
+MODULE_PARM_DESC(fragment_mb, "MiB of order-0 pages the fragment case pins; 0 skips it (default: 0)");
+
+static const char * const vc_policy_names[NR_VCOMPOUND_POLICIES] = {
+	[VCOMPOUND_LATE] = "late",
+	[VCOMPOUND_EARLY] = "early",
+	[VCOMPOUND_ALWAYS] = "always",
+};
+
+struct vc_stats {
+	unsigned long cycles;		/* allocation requests */
+	unsigned long allocated;	/* requests that got a page */
+	unsigned long virt;		/* ... a virtual compound page */
+	unsigned long nulls;		/* requests that got NULL */
+	unsigned long errors;		/* failed checks */
+	unsigned long pinned;		/* fragment: order-0 pages pinned */
+	char reason[96];		/* the first failed check */
+};
+
+static __printf(2, 3) bool vc_error(struct vc_stats *st, const char *fmt, ...)
+{
+	va_list args;
+
+	if (!st->errors++) {
+		va_start(args, fmt);
+		vsnprintf(st->reason, sizeof(st->reason), fmt, args);
+		va_end(args);
+	}
+	return false;
+}
+
+static void vc_stats_add(struct vc_stats *to, const struct vc_stats *from)
+{
+	if (from->errors && !to->errors)
+		strscpy(to->reason, from->reason, sizeof(to->reason));
+	to->cycles += from->cycles;
+	to->allocated += from->allocated;
+	to->virt += from->virt;
+	to->nulls += from->nulls;
+	to->errors += from->errors;
+	to->pinned = max(to->pinned, from->pinned);
+}
+
+static u32 vc_pattern(u32 seed, unsigned long word)
+{
+	return seed ^ (u32)(word * 2654435761UL);
+}
+
+/* The words of each page a sparse check looks at: first, middle, last. */
+static const unsigned int vc_sparse[] = { 0, VC_WORDS / 2, VC_WORDS - 1 };
+
+/* Write the pattern of @seed through the contiguous address of @head. */
+static void vc_touch(struct page *head, unsigned int order, u32 seed, bool full)
+{
+	unsigned long nr = 1UL << order, i, j, w;
+	u32 *addr = page_to_addr(head);
+
+	if (full) {
+		for (w = 0; w < nr * VC_WORDS; w++)
+			addr[w] = vc_pattern(seed, w);
+		return;
+	}
+	for (i = 0; i < nr; i++) {
+		for (j = 0; j < ARRAY_SIZE(vc_sparse); j++) {
+			w = i * VC_WORDS + vc_sparse[j];
+			addr[w] = vc_pattern(seed, w);
+		}
+	}
+}
+
+/*
+ * Read the pattern back page by page, through compound_nth_page() and
+ * kmap_local_page(), so that a vmap of the wrong pages shows.
+ */
+static bool vc_check(struct vc_stats *st, struct page *head, unsigned int order,
+		     u32 seed, bool full)
+{
+	unsigned long nr = 1UL << order, i, j, w = 0;
+	unsigned long n = full ? VC_WORDS : ARRAY_SIZE(vc_sparse);
+
+	for (i = 0; i < nr; i++) {
+		struct page *p = compound_nth_page(head, i);
+		u32 got = 0, want = 0;
+		u32 *kaddr;
+
+		if (!p)
+			return vc_error(st, "order %u: no page %lu", order, i);
+		if (compound_head(p) != head)
+			return vc_error(st, "order %u: page %lu has another head", order, i);
+		kaddr = kmap_local_page(p);
+		for (j = 0; j < n; j++) {
+			w = full ? j : vc_sparse[j];
+			want = vc_pattern(seed, i * VC_WORDS + w);
+			got = kaddr[w];
+			if (got != want)
+				break;
+		}
+		kunmap_local(kaddr);
+		if (got != want)
+			return vc_error(st, "order %u: page %lu word %lu reads %#x, %#x written",
+					order, i, w, got, want);
+	}
+	return true;
+}
+
+/* Check the metadata of a fresh allocation and count it if virtual. */
+static bool vc_check_page(struct vc_stats *st, struct page *page,
+			  unsigned int order)
+{
+	bool virt = PageVcompound(page);
+	void *addr = page_to_addr(page);
+
+	if (!PageHead(page) || compound_order(page) != order)
+		return vc_error(st, "order %u: got a page of order %u", order,
+				compound_order(page));
+	if (!addr)
+		return vc_error(st, "order %u: no kernel address", order);
+	if (is_vmalloc_addr(addr) != virt)
+		return vc_error(st, "order %u: %s page at a %s address", order,
+				virt ? "virtual" : "physical",
+				virt ? "linear map" : "vmalloc");
+	if (virt && addr_to_page(addr) != page)
+		return vc_error(st, "order %u: addr_to_page() of the vmap address is not the head",
+				order);
+	if (virt)
+		st->virt++;
+	return true;
+}
+
+enum vc_free_how {
+	VC_FREE_PAGES,		/* __free_pages(head, order) */
+	VC_FREE_ADDR,		/* free_pages(page_to_addr(head), order) */
+	VC_FREE_TAIL,		/* get_page(tail), put_page(head), put_page(tail) */
+	VC_FOLIO_PUT,		/* folio_put(folio) */
+	VC_NR_SIMPLE_FREES,
+	VC_FREE_IRQS_OFF = VC_NR_SIMPLE_FREES, /* __free_pages(), irqs disabled */
+	VC_FREE_SPINLOCK,	/* folio_put() under a spinlock */
+	VC_FREE_TAIL_BH,	/* last reference dropped from a tail, BH disabled */
+	VC_FREE_RCU,		/* put_page() in an RCU read-side critical section */
+	VC_NR_FREES
+};
+
+static DEFINE_SPINLOCK(vc_lock);
+
+/* The last page of @page's compound page, or NULL (an error). */
+static struct page *vc_tail(struct vc_stats *st, struct page *page,
+			    unsigned int order)
+{
+	struct page *tail = compound_nth_page(page, (1UL << order) - 1);
+
+	if (!tail)
+		vc_error(st, "order %u: compound_nth_page() found no last page", order);
+	return tail;
+}
+
+/* Drop the only reference to a compound page of @order, as @how says. */
+static void vc_free(struct vc_stats *st, struct page *page, unsigned int order,
+		    enum vc_free_how how)
+{
+	bool virt = PageVcompound(page);
+	unsigned long flags;
+	struct page *tail;
+
+	switch (how) {
+	case VC_FREE_PAGES:
+		__free_pages(page, order);
+		break;
+	case VC_FREE_ADDR:
+		free_pages((unsigned long)page_to_addr(page), order);
+		break;
+	case VC_FREE_TAIL:
+		tail = vc_tail(st, page, order);
+		if (!tail) {
+			__free_pages(page, order);
+			break;
+		}
+		get_page(tail);
+		put_page(page);
+		/* The reference taken through the tail keeps it all alive. */
+		if (PageVcompound(tail) != virt || page_count(tail) != 1)
+			vc_error(st, "order %u: put_page(head) freed a referenced page",
+				 order);
+		put_page(tail);
+		break;
+	case VC_FOLIO_PUT:
+		folio_put(page_folio(page));
+		break;
+	case VC_FREE_IRQS_OFF:
+		local_irq_save(flags);
+		__free_pages(page, order);
+		local_irq_restore(flags);
+		break;
+	case VC_FREE_SPINLOCK:
+		spin_lock(&vc_lock);
+		folio_put(page_folio(page));
+		spin_unlock(&vc_lock);
+		break;
+	case VC_FREE_TAIL_BH:
+		tail = vc_tail(st, page, order);
+		if (!tail) {
+			__free_pages(page, order);
+			break;
+		}
+		get_page(tail);
+		__free_pages(page, order);
+		local_bh_disable();
+		put_page(tail);
+		local_bh_enable();
+		break;
+	case VC_FREE_RCU:
+		rcu_read_lock();
+		put_page(page);
+		rcu_read_unlock();
+		break;
+	default:
+		__free_pages(page, order);
+		break;
+	}
+}
+
+/* functional: every order, full pattern, the simple free paths in turn. */
+static void vc_functional(struct vc_stats *st, unsigned int pass)
+{
+	unsigned int order;
+
+	for (order = VCOMPOUND_MIN_ORDER; order <= MAX_PAGE_ORDER; order++) {
+		enum vc_free_how how = (order + pass) % VC_NR_SIMPLE_FREES;
+		long live = vcompound_nr_live();
+		u32 seed = get_random_u32();
+		struct page *page;
+
+		st->cycles++;
+		page = alloc_pages(VC_GFP, order);
+		if (!page) {
+			st->nulls++;
+			vc_error(st, "order %u: allocation failed", order);
+			continue;
+		}
+		st->allocated++;
+		if (vc_check_page(st, page, order)) {
+			if (!PageVcompound(page))
+				vc_error(st, "order %u: physical with the fallback forced", order);
+			else if (vcompound_nr_live() != live + 1)
+				vc_error(st, "order %u: live count %ld allocated, expected %ld",
+					 order, vcompound_nr_live(), live + 1);
+			vc_touch(page, order, seed, true);
+			vc_check(st, page, order, seed, true);
+		}
+		vc_free(st, page, order, how);
+		if (vcompound_nr_live() != live)
+			vc_error(st, "order %u: live count %ld after free #%d, expected %ld",
+				 order, vcompound_nr_live(), (int)how, live);
+		cond_resched();
+	}
+}
+
+/*
+ * stress: kthreads bound to the online CPUs, released for one pass at a
+ * time by vc_stress_run(), kept between passes so that the free page count
+ * measured around the passes does not see their stacks come and go.
+ */
+struct vc_worker {
+	struct task_struct *task;
+	unsigned int round;		/* the last round done */
+	struct vc_stats st;
+	struct page *held[VC_STRESS_HOLD];
+	unsigned int held_order[VC_STRESS_HOLD];
+	u32 held_seed[VC_STRESS_HOLD];
+};
+
+static struct vc_worker *vc_workers;
+static unsigned int vc_nr_workers;
+static unsigned int vc_stress_round;
+static atomic_t vc_stress_undone;
+static DECLARE_WAIT_QUEUE_HEAD(vc_stress_wq);
+static DECLARE_COMPLETION(vc_stress_done);
+
+static void vc_stress_release(struct vc_worker *w, unsigned int slot,
+			      enum vc_free_how how)
+{
+	struct page *page = w->held[slot];
+
+	if (!page)
+		return;
+	w->held[slot] = NULL;
+	/* Nobody else wrote to it while it was held. */
+	vc_check(&w->st, page, w->held_order[slot], w->held_seed[slot], false);
+	vc_free(&w->st, page, w->held_order[slot], how);
+}
+
+static void vc_stress_cycles(struct vc_worker *w)
+{
+	unsigned int slot;
+	int i;
+
+	for (i = 0; i < nr_cycles; i++) {
+		unsigned int order = VCOMPOUND_MIN_ORDER +
+				     get_random_u32_below(VC_MIXED_ORDERS);
+		struct page *page;
+
+		slot = i % VC_STRESS_HOLD;
+		vc_stress_release(w, slot, i % VC_NR_FREES);
+		w->st.cycles++;
+		page = alloc_pages(VC_GFP, order);
+		if (!page) {
+			w->st.nulls++;
+			continue;
+		}
+		w->st.allocated++;
+		if (!vc_check_page(&w->st, page, order)) {
+			__free_pages(page, order);
+			continue;
+		}
+		w->held_seed[slot] = get_random_u32();
+		w->held_order[slot] = order;
+		vc_touch(page, order, w->held_seed[slot], false);
+		w->held[slot] = page;
+		cond_resched();
+	}
+	for (slot = 0; slot < VC_STRESS_HOLD; slot++)
+		vc_stress_release(w, slot, (i + slot) % VC_NR_FREES);
+}
+
+static unsigned int vc_stress_round_acquire(void)
+{
+	/* Pairs with the release in vc_stress_run(): see the undone count. */
+	return smp_load_acquire(&vc_stress_round);
+}
+
+static int vc_stress_thread(void *data)
+{
+	struct vc_worker *w = data;
+
+	for (;;) {
+		wait_event_idle(vc_stress_wq, kthread_should_stop() ||
+				vc_stress_round_acquire() != w->round);
+		if (kthread_should_stop())
+			break;
+		w->round = vc_stress_round_acquire();
+		vc_stress_cycles(w);
+		if (atomic_dec_and_test(&vc_stress_undone))
+			complete(&vc_stress_done);
+	}
+	return 0;
+}
+
+static void vc_stress_teardown(struct vc_stats *st)
+{
+	unsigned int i;
+
+	for (i = 0; i < vc_nr_workers; i++)
+		kthread_stop(vc_workers[i].task);
+	kfree(vc_workers);
+	vc_workers = NULL;
+	vc_nr_workers = 0;
+}
+
+static int vc_stress_setup(struct vc_stats *st)
+{
+	unsigned int online = num_online_cpus(), i;
+
+	vc_workers = kcalloc(nr_threads, sizeof(*vc_workers), GFP_KERNEL);
+	if (!vc_workers)
+		return -ENOMEM;
+	vc_nr_workers = 0;
+	for (i = 0; i < nr_threads; i++) {
+		struct vc_worker *w = &vc_workers[vc_nr_workers];
+		unsigned int cpu = cpumask_nth(i % online, cpu_online_mask);
+		struct task_struct *task;
+
+		if (cpu >= nr_cpu_ids)
+			cpu = cpumask_first(cpu_online_mask);
+		w->round = vc_stress_round;
+		task = kthread_create_on_cpu(vc_stress_thread, w, cpu, "vcompound/%u");
+		if (IS_ERR(task)) {
+			pr_warn("stress: no thread for CPU %u: %ld\n", cpu, PTR_ERR(task));
+			continue;
+		}
+		w->task = task;
+		vc_nr_workers++;
+		wake_up_process(task);
+	}
+	if (!vc_nr_workers) {
+		vc_stress_teardown(st);
+		return -ECHILD;
+	}
+	pr_info("stress: %u threads on %u online CPUs, %d cycles each per pass\n",
+		vc_nr_workers, online, nr_cycles);
+	return 0;
+}
+
+static void vc_stress_run(struct vc_stats *st, unsigned int pass)
+{
+	unsigned long done;
+	unsigned int i;
+
+	reinit_completion(&vc_stress_done);
+	atomic_set(&vc_stress_undone, vc_nr_workers);
+	/* Publish the count of undone workers before the new round. */
+	smp_store_release(&vc_stress_round, vc_stress_round + 1);
+	wake_up_all(&vc_stress_wq);
+	/* Wake up every second: a long pass must not look like a hung task. */
+	do {
+		done = wait_for_completion_timeout(&vc_stress_done, HZ);
+	} while (!done);
+
+	for (i = 0; i < vc_nr_workers; i++) {
+		vc_stats_add(st, &vc_workers[i].st);
+		memset(&vc_workers[i].st, 0, sizeof(vc_workers[i].st));
+	}
+}
+
+/* Make the current task a fail_page_alloc target (task-filter=Y). */
+static int vc_make_it_fail(int on)
+{
+#ifdef CONFIG_FAULT_INJECTION
+	int old = current->make_it_fail;
+
+	current->make_it_fail = on;
+	return old;
+#else
+	return 0;
+#endif
+}
+
+/*
+ * fault: fail_page_alloc, configured by the caller, fails the request
+ * itself or the allocations the fallback is built from.  Either the request
+ * gets NULL or a complete compound page; the leak check does the rest.
+ */
+static void vc_fault(struct vc_stats *st, unsigned int pass)
+{
+	int saved = vc_make_it_fail(1);
+	int i;
+
+	for (i = 0; i < nr_cycles; i++) {
+		unsigned int order = VCOMPOUND_MIN_ORDER + i % VC_MIXED_ORDERS;
+		u32 seed = get_random_u32();
+		struct page *page;
+
+		st->cycles++;
+		page = alloc_pages(VC_GFP, order);
+		if (!page) {
+			st->nulls++;
+			continue;
+		}
+		st->allocated++;
+		if (vc_check_page(st, page, order)) {
+			vc_touch(page, order, seed, false);
+			vc_check(st, page, order, seed, false);
+		}
+		vc_free(st, page, order, (i + pass) % VC_NR_SIMPLE_FREES);
+		cond_resched();
+	}
+	vc_make_it_fail(saved);
+}
+
+static const char *vc_fragment_skip(void)
+{
+	return fragment_mb ? NULL : "fragment_mb=0";
+}
+
+/*
+ * fragment: pin order-0 unmovable pages, free every other one, then see
+ * what the "late" fallback makes of orders 4..10.  All requests are held
+ * until the end, so each one sees the memory the previous ones took.
+ */
+static void vc_fragment(struct vc_stats *st, unsigned int pass)
+{
+	unsigned long nr = (unsigned long)fragment_mb << (20 - PAGE_SHIFT);
+	struct page *held[MAX_PAGE_ORDER + 1] = { };
+	struct page **pinned;
+	unsigned long got, i;
+	unsigned int order;
+
+	pinned = kvcalloc(nr, sizeof(*pinned), GFP_KERNEL);
+	if (!pinned) {
+		vc_error(st, "no memory for %lu page pointers", nr);
+		return;
+	}
+	for (got = 0; got < nr; got++) {
+		pinned[got] = alloc_page(GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN);
+		if (!pinned[got])
+			break;
+		if (!(got % 1024))
+			cond_resched();
+	}
+	for (i = 1; i < got; i += 2) {
+		__free_page(pinned[i]);
+		pinned[i] = NULL;
+	}
+	st->pinned = max(st->pinned, (got + 1) / 2);
+
+	for (order = VC_FRAG_MIN_ORDER; order <= VC_FRAG_MAX_ORDER; order++) {
+		struct page *page;
+
+		st->cycles++;
+		page = alloc_pages(VC_GFP, order);
+		if (!page) {
+			st->nulls++;
+			continue;
+		}
+		st->allocated++;
+		if (vc_check_page(st, page, order)) {
+			u32 seed = get_random_u32();
+
+			vc_touch(page, order, seed, false);
+			vc_check(st, page, order, seed, false);
+		}
+		held[order] = page;
+	}
+
+	for (order = VC_FRAG_MIN_ORDER; order <= VC_FRAG_MAX_ORDER; order++)
+		if (held[order])
+			__free_pages(held[order], order);
+	for (i = 0; i < got; i += 2)
+		__free_page(pinned[i]);
+	kvfree(pinned);
+}
+
+/*
+ * Free pages of all zones, counting the pages on per-cpu lists and the
+ * per-cpu deltas of NR_FREE_PAGES: the same figure before and after a case
+ * whatever the per-cpu lists and vmstat counters happened to hold.
+ */
+static unsigned long vc_free_pages(void)
+{
+	unsigned long sum = 0;
+	int nid, cpu, z;
+
+	for_each_online_node(nid) {
+		pg_data_t *pgdat = NODE_DATA(nid);
+
+		for (z = 0; z < MAX_NR_ZONES; z++) {
+			struct zone *zone = &pgdat->node_zones[z];
+
+			if (!populated_zone(zone))
+				continue;
+			sum += zone_page_state_snapshot(zone, NR_FREE_PAGES);
+			for_each_online_cpu(cpu)
+				sum += READ_ONCE(per_cpu_ptr(zone->per_cpu_pageset, cpu)->count);
+		}
+	}
+	return sum;
+}
+
+/* Let deferred frees and lazy vunmaps finish, then count free pages. */
+static unsigned long vc_settle(void)
+{
+	vcompound_flush_deferred();
+	vm_unmap_aliases();
+	return vc_free_pages();
+}
+
+enum {
+	VC_EV_ALLOC,
+	VC_EV_ALLOC_FAIL,
+	VC_EV_FREE,
+	VC_EV_FREE_DEFERRED,
+	VC_NR_EV
+};
+
+static unsigned long *vc_ev_buf;
+
+static void vc_events(unsigned long *ev)
+{
+	memset(ev, 0, VC_NR_EV * sizeof(*ev));
+	if (!vc_ev_buf)
+		return;
+	all_vm_events(vc_ev_buf);
+	ev[VC_EV_ALLOC] = vc_ev_buf[VCOMPOUND_ALLOC];
+	ev[VC_EV_ALLOC_FAIL] = vc_ev_buf[VCOMPOUND_ALLOC_FAIL];
+	ev[VC_EV_FREE] = vc_ev_buf[VCOMPOUND_FREE];
+	ev[VC_EV_FREE_DEFERRED] = vc_ev_buf[VCOMPOUND_FREE_DEFERRED];
+}
+
+#define VC_RUN_POLICY	(-1)
+
+struct vc_case {
+	const char *name;
+	/* The policy the case needs, or VC_RUN_POLICY for policy=. */
+	int policy;
+	/* A reason not to run, or NULL. */
+	const char *(*skip)(void);
+	/* Before the warm-up pass: 0 or -errno. */
+	int (*setup)(struct vc_stats *st);
+	/* One pass; pass 0 is the warm-up. */
+	void (*run)(struct vc_stats *st, unsigned int pass);
+	/* After the leak check. */
+	void (*teardown)(struct vc_stats *st);
+};
+
+static const struct vc_case vc_cases[VC_NR_CASES] = {
+	[VC_FUNCTIONAL] = {
+		.name = "functional",
+		.policy = VCOMPOUND_ALWAYS,
+		.run = vc_functional,
+	},
+	[VC_STRESS] = {
+		.name = "stress",
+		.policy = VC_RUN_POLICY,
+		.setup = vc_stress_setup,
+		.run = vc_stress_run,
+		.teardown = vc_stress_teardown,
+	},
+	[VC_FAULT] = {
+		.name = "fault",
+		.policy = VC_RUN_POLICY,
+		.run = vc_fault,
+	},
+	[VC_FRAGMENT] = {
+		.name = "fragment",
+		.policy = VCOMPOUND_LATE,
+		.skip = vc_fragment_skip,
+		.run = vc_fragment,
+	},
+};
+
+/* Run one case with its warm-up pass and leak check; true if it passed. */
+static bool vc_run_case(const struct vc_case *c, enum vcompound_policy run_policy)
+{
+	unsigned long ev0[VC_NR_EV], ev1[VC_NR_EV], free_before, free_after;
+	struct vc_stats st = { };
+	long live_before, live_after, leaked;
+	const char *why;
+	unsigned int pass;
+	int ret;
+
+	why = c->skip ? c->skip() : NULL;
+	if (why) {
+		pr_info("%s: SKIP %s\n", c->name, why);
+		return true;
+	}
+
+	vcompound_set_policy(c->policy == VC_RUN_POLICY ? run_policy : c->policy);
+	ret = c->setup ? c->setup(&st) : 0;
+	if (ret) {
+		vcompound_set_policy(run_policy);
+		pr_err("%s: FAIL setup: %d\n", c->name, ret);
+		return false;
+	}
+
+	vc_events(ev0);
+	c->run(&st, 0);
+	free_before = vc_settle();
+	live_before = vcompound_nr_live();
+	for (pass = 1; pass <= test_repeat_count; pass++)
+		c->run(&st, pass);
+	free_after = vc_settle();
+	live_after = vcompound_nr_live();
+	vc_events(ev1);
+
+	if (c->teardown)
+		c->teardown(&st);
+	vcompound_set_policy(run_policy);
+
+	leaked = (long)(free_before - free_after);
+	pr_info("%s: passes=%d cycles=%lu allocated=%lu virtual=%lu failed=%lu errors=%lu fallback_failed=%lu deferred_frees=%lu leaked=%ld live=%ld\n",
+		c->name, test_repeat_count + 1, st.cycles, st.allocated, st.virt,
+		st.nulls, st.errors, ev1[VC_EV_ALLOC_FAIL] - ev0[VC_EV_ALLOC_FAIL],
+		ev1[VC_EV_FREE_DEFERRED] - ev0[VC_EV_FREE_DEFERRED], leaked,
+		live_after - live_before);
+	if (st.pinned)
+		pr_info("%s: %lu MiB of order-0 pages pinned at every other page\n",
+			c->name, st.pinned >> (20 - PAGE_SHIFT));
+
+	if (st.errors) {
+		pr_err("%s: FAIL %s (%lu failed checks)\n", c->name, st.reason, st.errors);
+		return false;
+	}
+	if (live_after != live_before) {
+		pr_err("%s: FAIL %ld virtual compound pages leaked\n", c->name,
+		       live_after - live_before);
+		return false;
+	}
+	if (leaked > VC_LEAK_SLACK) {
+		pr_err("%s: FAIL %ld pages leaked\n", c->name, leaked);
+		return false;
+	}
+	pr_info("%s: ok\n", c->name);
+	return true;
+}
+
+static int __init test_vcompound_init(void)
+{
+	enum vcompound_policy saved = vcompound_get_policy();
+	enum vcompound_policy run_policy = saved;
+	unsigned int i, ran = 0, failed = 0;
+	int ret;
+
+	if (policy && *policy) {
+		ret = match_string(vc_policy_names, ARRAY_SIZE(vc_policy_names), policy);
+		if (ret < 0) {
+			pr_err("unknown policy=%s: late, early or always\n", policy);
+			return -EINVAL;
+		}
+		run_policy = ret;
+	}
+	nr_threads = clamp(nr_threads, 1, VC_MAX_THREADS);
+	test_repeat_count = max(test_repeat_count, 1);
+	nr_cycles = max(nr_cycles, 1);
+
+	vc_ev_buf = kcalloc(NR_VM_EVENT_ITEMS, sizeof(*vc_ev_buf), GFP_KERNEL);
+
+	pr_info("start: run_test_mask=%#x nr_threads=%d test_repeat_count=%d nr_cycles=%d policy=%s fragment_mb=%u\n",
+		run_test_mask, nr_threads, test_repeat_count, nr_cycles,
+		vc_policy_names[run_policy], fragment_mb);
+
+	for (i = 0; i < VC_NR_CASES; i++) {
+		if (!(run_test_mask & BIT(i)))
+			continue;
+		ran++;
+		if (!vc_run_case(&vc_cases[i], run_policy))
+			failed++;
+	}
+
+	vcompound_set_policy(saved);
+	kfree(vc_ev_buf);
+	vc_ev_buf = NULL;
+	pr_info("done: %u of %u cases failed\n", failed, ran);
+	return failed ? -EINVAL : 0;
+}
+
+static void __exit test_vcompound_exit(void)
+{
+}
+
+module_init(test_vcompound_init);
+module_exit(test_vcompound_exit);
+
+MODULE_AUTHOR("Vcompound Team <team@vcompound.example.org>");
+MODULE_DESCRIPTION("Test module for virtual compound pages (__GFP_VFALLBACK)");
+MODULE_LICENSE("GPL");
