@@ -3,7 +3,7 @@
 # See README.md. All targets install the Debian packages they need.
 
 .PHONY: help setup base apply export roundtrip checkpatch bisect build \
-	boot run kunit kunit-x86 test selftest clean
+	boot run kunit kunit-x86 test selftest bench clean
 
 CONFIG ?= qemu
 
@@ -59,6 +59,11 @@ kunit: apply
 	harness/kunit.sh
 kunit-x86: apply
 	harness/kunit.sh --arch=x86_64
+
+## make bench       build the benchmark kernel, run the in-kernel benchmark under QEMU, write build/out/bench/bench.{md,png}
+bench: apply
+	harness/build-kernel.sh bench
+	harness/bench/run.sh bench
 
 ## make selftest    regression tests of the harness itself (broken patches must fail)
 selftest: setup

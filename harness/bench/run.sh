@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
-# Run the vcompound benchmark (lib/bench_vcompound.c) in the QEMU guest and
-# turn its console output into a table and a plot.
+# Run the vcompound benchmark (harness/bench/module/bench_vcompound.c, an
+# out-of-tree module: the benchmark is the harness's, not the series') in
+# the QEMU guest and turn its console output into a table and a plot.
 #
 # Usage: harness/bench/run.sh NAME
 #
-# Builds nothing itself. It is called by the harness after the kernel in
-# build/out/NAME has been built (harness/build-kernel.sh NAME) with
-# CONFIG_BENCH_VCOMPOUND=m, so that build/out/NAME/lib/bench_vcompound.ko
-# exists; harness/configs/bench.conf (harness/bench/bench.config merged on
-# the qemu guest configuration) is such a kernel. It then
+# Expects the kernel in build/out/NAME to be built (harness/build-kernel.sh
+# NAME; harness/configs/bench.conf is the benchmark kernel: the qemu guest
+# configuration with harness/bench/bench.config). It builds the module
+# against it (make M=), then
 #   1. creates build/out/NAME/bench-guest/ with the module, run-bench.sh
 #      (busybox sh, harness/bench/run-bench.sh) and bench.env (the
 #      parameters below);
@@ -37,14 +37,15 @@
 
 name=${1:?usage: harness/bench/run.sh NAME}
 out=$BUILD/out/$name
-ko=$out/lib/bench_vcompound.ko
-guest=$out/bench-guest
-log=$out/console.log
 
 [ -f "$out/.config" ] || die "bench[$name]: no $out/.config (build it: harness/build-kernel.sh $name)"
-[ -f "$ko" ] || die "bench[$name]: no $ko: build $name with CONFIG_BENCH_VCOMPOUND=m"
-grep -q '^CONFIG_BENCH_VCOMPOUND=m' "$out/.config" ||
-	die "bench[$name]: CONFIG_BENCH_VCOMPOUND=m is not in $out/.config"
+mod=$BUILD/bench-module
+rm -rf "$mod" && mkdir -p "$mod"
+cp "$HARNESS/bench/module/bench_vcompound.c" "$mod/"
+echo 'obj-m += bench_vcompound.o' >"$mod/Kbuild"
+make -s -C "$LINUX" O="$out" M="$mod" CC="ccache gcc" modules >"$mod/build.log" 2>&1 ||
+	{ cat "$mod/build.log"; die "bench[$name]: the module does not build against $out"; }
+ko=$mod/bench_vcompound.ko
 if grep -qE '^CONFIG_(FALLBACK_ALWAYS|VCOMPOUND_KUNIT_TEST)=y' "$out/.config"; then
 	say "bench[$name]: NOTE: $(grep -oE '^CONFIG_(FALLBACK_ALWAYS|VCOMPOUND_KUNIT_TEST)=y' "$out/.config" | tr '\n' ' ')" \
 	    "creates virtual compound pages at boot: the phase=before measurement will be skipped"

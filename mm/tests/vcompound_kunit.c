@@ -112,7 +112,7 @@ static void vc_expect_unmapped(struct kunit *test, void *addr)
 {
 	vcompound_flush_deferred();
 	KUNIT_EXPECT_NULL_MSG(test, find_vm_area(addr),
-			      "vmap area %px still there after the free", addr);
+			      "vmap area %p still there after the free", addr);
 }
 
 /* Both paths, every order: contents, metadata, helpers, then free. */
