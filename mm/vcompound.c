@@ -237,7 +237,8 @@ struct page *vcompound_alloc(gfp_t gfp, unsigned int order, int nid,
 
 	/* Pinned and vmapped: never from ZONE_MOVABLE, CMA or movable blocks. */
 	sub_gfp = gfp & ~(__GFP_VFALLBACK | __GFP_COMP | __GFP_ACCOUNT |
-			  __GFP_NOFAIL | __GFP_RETRY_MAYFAIL | GFP_MOVABLE_MASK);
+			  __GFP_NOFAIL | __GFP_RETRY_MAYFAIL | __GFP_RECLAIMABLE |
+			  __GFP_MOVABLE);
 	sub_gfp |= __GFP_NORETRY | __GFP_NOWARN;
 
 	pages = kvcalloc(nr, sizeof(*pages), (gfp & GFP_RECLAIM_MASK &
