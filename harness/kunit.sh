@@ -31,6 +31,9 @@ summary=$(grep -E "Testing complete\. Ran [0-9]+ tests" "$BUILD/$name.log" | tai
 passed=$(sed -n 's/.*passed: \([0-9]*\).*/\1/p' <<<"$summary")
 failed=$(sed -n 's/.*failed: \([0-9]*\).*/\1/p' <<<"$summary")
 skipped=$(sed -n 's/.*skipped: \([0-9]*\).*/\1/p' <<<"$summary")
+crashed=$(sed -n 's/.*crashed: \([0-9]*\).*/\1/p' <<<"$summary")
+errors=$(sed -n 's/.*errors: \([0-9]*\).*/\1/p' <<<"$summary")
+failed=$(( ${failed:-0} + ${crashed:-0} + ${errors:-0} ))
 echo "kunit[$name]: ${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped"
 if [ "$rc" -ne 0 ] || [ -z "$passed" ] || [ "${passed:-0}" -eq 0 ]; then
 	die "kunit[$name] failed (log: $BUILD/$name.log; reproduce: harness/kunit.sh $*)"

@@ -426,7 +426,7 @@ static void vc_test_kmalloc(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, is_vmalloc_addr(p));
 	KUNIT_EXPECT_TRUE(test, PageVcompound(virt_to_head_page(p)));
 	KUNIT_EXPECT_EQ(test, ksize(p), (size_t)PAGE_SIZE << get_order(size));
-	memset(p, 0x5a, ksize(p));
+	memset(p, 0x5a, size);
 	kfree(p);
 	vc_expect_unmapped(test, p);
 
