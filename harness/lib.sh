@@ -11,6 +11,9 @@ SERIES=${VC_SERIES:-$TOP/series}
 . "$HARNESS/base.env"
 
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/vcompound-ccache}
+# Paths under the checkout are hashed relative to it: a clone elsewhere
+# (CI) hits the same cache entries.
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$TOP}
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
 # Same compiler command line everywhere, so ccache hits across runs.
 export KBUILD_BUILD_TIMESTAMP=${KBUILD_BUILD_TIMESTAMP:-2025-01-01}
