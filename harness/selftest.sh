@@ -114,7 +114,7 @@ open(p, "w").write(s)
 PY
 		git -C "$wt" diff --quiet && die "selftest: could not break the tree"
 		if VC_LINUX=$wt VC_OUT=$BUILD/out/bisect-qemu "$HARNESS/build-kernel.sh" qemu >"$tmp/warn-build.log" 2>&1; then
-			expect_fail warn-boot "FAIL: .*splat.*WARNING:.*vcompound_init" \
+			expect_fail warn-boot "FAIL: .*splat.*WARNING:.*mm/vcompound\.c" \
 				"$HARNESS/boot.sh" bisect-qemu --timeout 300
 			# The same boot must also have named the failed KUnit case.
 			if grep -q '^FAIL vcompound\.vc_test_vmstat' "$BUILD/out/bisect-qemu/results.txt" &&

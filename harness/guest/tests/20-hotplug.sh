@@ -19,7 +19,12 @@ bs=$(cat /sys/devices/system/memory/block_size_bytes)
 blk=$(( addr / 0x$bs ))
 if echo "$addr" > /sys/devices/system/memory/probe && [ -d /sys/devices/system/memory/memory$blk ]; then
 	a1=$(vmstat vcompound_alloc)
-	echo "ok 1 hotplug_add # memory$blk, vcompound_alloc +$((a1 - a0))"
+	# With the fallback forced, the section's memmap is a virtual compound page.
+	if [ $((a1 - a0)) -ge 1 ]; then
+		echo "ok 1 hotplug_add # memory$blk, memmap virtual: vcompound_alloc +$((a1 - a0))"
+	else
+		echo "not ok 1 hotplug_add # memory$blk added, but its memmap is not virtual"
+	fi
 else
 	echo "not ok 1 hotplug_add"
 	exit 1
