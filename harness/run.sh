@@ -18,7 +18,7 @@ set -e
 echo
 echo "==== vcompound: $name under QEMU ===="
 if [ -f "$BUILD/out/$name/results.txt" ]; then
-	awk '{ n[$1]++; split($2, a, "."); s = a[1]; sub(/\/.*/, "", s); t[s " " $1]++ }
+	awk '{ split($2, a, "."); t[a[1] " " $1]++ }
 	     END { for (k in t) print k, t[k] }' "$BUILD/out/$name/results.txt" |
 		sort | awk 'BEGIN { printf "%-28s %-6s %s\n", "suite", "result", "cases" }
 			    { printf "%-28s %-6s %d\n", $1, $2, $3 }'

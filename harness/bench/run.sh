@@ -37,6 +37,8 @@
 
 name=${1:?usage: harness/bench/run.sh NAME}
 out=$BUILD/out/$name
+guest=$out/bench-guest
+log=$out/console.log
 
 [ -f "$out/.config" ] || die "bench[$name]: no $out/.config (build it: harness/build-kernel.sh $name)"
 mod=$BUILD/bench-module
