@@ -41,7 +41,7 @@ static_assert(sizeof(struct folio) <= VCOMPOUND_HEAD_NR * sizeof(struct page));
 DEFINE_STATIC_KEY_FALSE(vcompound_in_use_key);
 EXPORT_SYMBOL(vcompound_in_use_key);
 
-/* Patched in while the policy is VCOMPOUND_ALWAYS. */
+/* Patched in once the policy has been VCOMPOUND_ALWAYS. */
 DEFINE_STATIC_KEY_MAYBE(CONFIG_FALLBACK_ALWAYS, vcompound_always_key);
 
 static enum vcompound_policy vcompound_policy =
@@ -120,10 +120,13 @@ int vcompound_set_policy(enum vcompound_policy policy)
 		return -EINVAL;
 	mutex_lock(&vcompound_policy_lock);
 	WRITE_ONCE(vcompound_policy, policy);
+	/*
+	 * The key only gates the check of the policy on the fast path, so
+	 * it is never disabled again: switching back and forth (as the tests
+	 * do) then patches no kernel text.
+	 */
 	if (policy == VCOMPOUND_ALWAYS)
 		static_branch_enable(&vcompound_always_key);
-	else
-		static_branch_disable(&vcompound_always_key);
 	mutex_unlock(&vcompound_policy_lock);
 	return 0;
 }
