@@ -94,6 +94,19 @@ enum {
 /* Largest order of the stress and fault cases. */
 #define VC_MIXED_MAX_ORDER	MIN(9, MAX_PAGE_ORDER)
 #define VC_MIXED_ORDERS		(VC_MIXED_MAX_ORDER - VCOMPOUND_MIN_ORDER + 1)
+
+/*
+ * Without CONFIG_VMAP_STACK, stacks of order VCOMPOUND_MIN_ORDER or more
+ * are virtual compound pages too, and the global live count moves with
+ * every fork and exit: then only this module's own checks and the free
+ * page count tell a leak.
+ */
+static bool vc_live_count_is_ours(void)
+{
+	return IS_ENABLED(CONFIG_VMAP_STACK) ||
+	       THREAD_SIZE_ORDER < VCOMPOUND_MIN_ORDER;
+}
+
 /* Orders the fragment case asks for. */
 #define VC_FRAG_MIN_ORDER	4
 #define VC_FRAG_MAX_ORDER	MIN(10, MAX_PAGE_ORDER)
@@ -371,14 +384,14 @@ static void vc_functional(struct vc_stats *st, unsigned int pass)
 		if (vc_check_page(st, page, order)) {
 			if (!PageVcompound(page))
 				vc_error(st, "order %u: physical with the fallback forced", order);
-			else if (vcompound_nr_live() != live + 1)
+			else if (vc_live_count_is_ours() && vcompound_nr_live() != live + 1)
 				vc_error(st, "order %u: live count %ld allocated, expected %ld",
 					 order, vcompound_nr_live(), live + 1);
 			vc_touch(page, order, seed, true);
 			vc_check(st, page, order, seed, true);
 		}
 		vc_free(st, page, order, how);
-		if (vcompound_nr_live() != live)
+		if (vc_live_count_is_ours() && vcompound_nr_live() != live)
 			vc_error(st, "order %u: live count %ld after free #%d, expected %ld",
 				 order, vcompound_nr_live(), (int)how, live);
 		cond_resched();
@@ -747,13 +760,6 @@ static const struct vc_case vc_cases[VC_NR_CASES] = {
 	},
 };
 
-/* Do only this module's virtual compound pages move the live count? */
-static bool vc_live_count_is_ours(void)
-{
-	return IS_ENABLED(CONFIG_VMAP_STACK) ||
-	       THREAD_SIZE_ORDER < VCOMPOUND_MIN_ORDER;
-}
-
 /* Run one case with its warm-up pass and leak check; true if it passed. */
 static bool vc_run_case(const struct vc_case *c, enum vcompound_policy run_policy)
 {
@@ -821,12 +827,6 @@ static bool vc_run_case(const struct vc_case *c, enum vcompound_policy run_polic
 		pr_err("%s: FAIL %s (%lu failed checks)\n", c->name, st.reason, st.errors);
 		return false;
 	}
-	/*
-	 * Without CONFIG_VMAP_STACK, stacks of order VCOMPOUND_MIN_ORDER or
-	 * more are virtual compound pages too, and the global live count
-	 * moves with every fork and exit: then only the free page count
-	 * above tells a leak.
-	 */
 	if (vc_live_count_is_ours() && live_after != live_before) {
 		pr_err("%s: FAIL %ld virtual compound pages leaked\n", c->name,
 		       live_after - live_before);
