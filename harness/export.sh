@@ -18,7 +18,16 @@ cover=$SERIES/0000-cover-letter.patch
 desc=$(python3 "$HARNESS/cover.py" extract "$cover")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-git -c branch.vcompound.description="$desc" format-patch -q \
+# Hermetic: no global/system git configuration may change the output; the
+# abbreviated blob hashes have a fixed length (git's automatic length depends
+# on how many objects the repository holds); the cover letter is "From" the
+# author of the first patch, not whoever runs the export.
+first=$(git rev-list --reverse "$base..HEAD" | sed -n 1p)
+GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1 git \
+	-c core.abbrev=12 \
+	-c user.name="$(git log -1 --format=%an "$first")" \
+	-c user.email="$(git log -1 --format=%ae "$first")" \
+	-c branch.vcompound.description="$desc" format-patch -q \
 	--zero-commit --no-signature --base="$base" --cover-letter \
 	--cover-from-description=subject --no-thread \
 	--subject-prefix=PATCH -o "$tmp" "$base..HEAD" >/dev/null
