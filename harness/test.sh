@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # The whole test suite (what CI runs): series round trip, checkpatch,
-# documentation checks (kernel-doc, htmldocs, get_maintainer), KUnit on
-# UML, the FALLBACK_ALWAYS kernels booted under QEMU (VMAP_STACK on; and
-# off with 32 KiB stacks and memory hotplug), bisectability, and the
-# harness's own regression tests. Optional steps: kunit-forced (UML with
-# CONFIG_FALLBACK_ALWAYS=y), kunit-x86 (kunit.py --arch=x86_64). Every step runs even if an earlier
-# one failed; the last line is "N passed, N failed".
+# documentation checks (kernel-doc, htmldocs, get_maintainer), the KUnit
+# suite through kunit.py on UML (virtual path not forced, and forced with
+# CONFIG_FALLBACK_ALWAYS=y) and on x86_64 (not forced; the qemu kernels
+# below run it forced at boot), the FALLBACK_ALWAYS kernels booted under
+# QEMU (VMAP_STACK on; off with 32 KiB stacks and memory hotplug; and the
+# debug kernel: KASAN, lockdep, DEBUG_VM, DEBUG_PAGEALLOC, kmemleak, with
+# the pfn walkers, memcg and the kernel's own mm suites), bisectability,
+# and the harness's own regression tests. Every step runs even if an
+# earlier one failed; the last line is "N passed, N failed".
 # Usage: harness/test.sh [step ...]   (default: all steps)
 . "$(dirname "$0")/lib.sh"
 
-all_steps="roundtrip checkpatch docs kunit boot boot-novmap bisect selftest"
+all_steps="roundtrip checkpatch docs kunit kunit-forced kunit-x86 boot boot-novmap boot-debug bisect selftest"
 steps=${*:-$all_steps}
 mkdir -p "$BUILD/logs"
 total_pass=0 total_fail=0
@@ -53,9 +56,10 @@ for s in $steps; do
 	kunit-x86)    run_step kunit-x86 "$HARNESS/kunit.sh" --arch=x86_64 ;;
 	boot)         run_step boot bash -c "'$HARNESS/build-kernel.sh' qemu && '$HARNESS/boot.sh' qemu" ;;
 	boot-novmap)  run_step boot-novmap bash -c "'$HARNESS/build-kernel.sh' qemu-novmap && '$HARNESS/boot.sh' qemu-novmap" ;;
+	boot-debug)   run_step boot-debug bash -c "'$HARNESS/build-kernel.sh' debug && '$HARNESS/boot.sh' debug --timeout 1800" ;;
 	bisect)       run_step bisect "$HARNESS/bisect.sh" qemu ;;
 	selftest)     run_step selftest "$HARNESS/selftest.sh" ;;
-	*) die "unknown step $s (steps: $all_steps kunit-forced kunit-x86)" ;;
+	*) die "unknown step $s (steps: $all_steps)" ;;
 	esac
 done
 

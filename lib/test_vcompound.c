@@ -26,11 +26,28 @@
  *  8 fragment    with fragment_mb > 0: pins fragment_mb of order-0 pages,
  *                frees every other one, then asks for orders 4..10 under
  *                the "late" policy and reports how many were served and how
- *                many of them virtually.
+ *                many of them virtually;
+ * 16 badinput    misuse, one row each: an order above MAX_PAGE_ORDER (with
+ *                and without __GFP_NOWARN), atomic context, __GFP_NOFAIL,
+ *                __GFP_DMA32, __GFP_HIGHMEM, no __GFP_COMP, a free with the
+ *                wrong order, free_pages() twice on the vmap address,
+ *                split_page(), vfree() inside a large kmalloc() and
+ *                page_address() of every page; the rows that must warn are
+ *                bracketed in the log (see vc_badinput());
+ * 32 memcg       __GFP_ACCOUNT charges the loading task's memory cgroup
+ *                once and the free uncharges it (skipped in the root cgroup);
+ * 64 contig      alloc_contig_range() of every pageblock around live
+ *                virtual compound pages of every order: each call finishes,
+ *                and none takes a range holding one of their pages.
  *
- * functional forces the "always" policy and fragment the "late" one; stress
- * and fault run under the policy chosen with policy= (as found if empty):
- * run_vcompound.sh passes policy=always so that they use the virtual path.
+ * functional, badinput, memcg and contig force the "always" policy and
+ * fragment the "late" one; stress and fault run under the policy chosen
+ * with policy= (as found if empty): run_vcompound.sh passes policy=always
+ * so that they use the virtual path.
+ *
+ * With hold_mb > 0, the module then allocates hold_mb MiB of virtual
+ * compound pages, logs their pfns and keeps them until rmmod, for the pfn
+ * walkers run_vcompound.sh runs meanwhile.
  *
  * Every case runs a warm-up pass, which lets vmalloc page tables, slab and
  * per-cpu caches settle, then test_repeat_count measured passes.  The free
@@ -45,8 +62,9 @@
  *	test_vcompound: <case>: SKIP <reason>
  *
  * Module init returns 0 when every selected case passed; the module then
- * stays loaded, holding nothing, until rmmod.  It returns -EINVAL when a case
- * failed or a parameter is invalid, so the exit status of modprobe or insmod
+ * stays loaded, holding nothing (or the hold_mb pages), until rmmod.  It
+ * returns -EINVAL when a case failed or a parameter is invalid, and -ENOMEM
+ * when hold_mb could not be held, so the exit status of modprobe or insmod
  * is the verdict.
  */
 
@@ -60,6 +78,8 @@
 #include <linux/highmem.h>
 #include <linux/kernel.h>
 #include <linux/kthread.h>
+#include <linux/memcontrol.h>
+#include <linux/memory_hotplug.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/mmzone.h>
@@ -84,6 +104,9 @@ enum {
 	VC_STRESS,
 	VC_FAULT,
 	VC_FRAGMENT,
+	VC_BADINPUT,
+	VC_MEMCG,
+	VC_CONTIG,
 	VC_NR_CASES
 };
 
@@ -144,6 +167,10 @@ MODULE_PARM_DESC(policy, "Fallback policy for the run: late, early or always; em
 static unsigned int fragment_mb;
 module_param(fragment_mb, uint, 0444);
 MODULE_PARM_DESC(fragment_mb, "MiB of order-0 pages the fragment case pins; 0 skips it (default: 0)");
+
+static unsigned int hold_mb;
+module_param(hold_mb, uint, 0444);
+MODULE_PARM_DESC(hold_mb, "MiB of virtual compound pages held from load to rmmod after the cases (default: 0)");
 
 static const char * const vc_policy_names[NR_VCOMPOUND_POLICIES] = {
 	[VCOMPOUND_LATE] = "late",
@@ -662,6 +689,575 @@ static void vc_fragment(struct vc_stats *st, unsigned int pass)
 	kvfree(pinned);
 }
 
+/* One misuse of the API, with the warning it must give, if any. */
+struct vc_bad_row {
+	const char *name;
+	/* Text of the warning the misuse must give; NULL: none. */
+	const char *warning;
+	/* The warning is a VM_WARN, given only with CONFIG_DEBUG_VM. */
+	bool debug_vm;
+	void (*run)(struct vc_stats *st);
+};
+
+/* A virtual compound page of @order for a badinput row, or NULL (an error). */
+static struct page *vc_bad_alloc(struct vc_stats *st, unsigned int order)
+{
+	struct page *page;
+
+	st->cycles++;
+	page = alloc_pages(VC_GFP, order);
+	if (!page) {
+		st->nulls++;
+		vc_error(st, "order %u: allocation failed", order);
+		return NULL;
+	}
+	st->allocated++;
+	if (!vc_check_page(st, page, order) || !PageVcompound(page)) {
+		vc_error(st, "order %u: not a virtual compound page", order);
+		__free_pages(page, order);
+		return NULL;
+	}
+	return page;
+}
+
+/* An order above MAX_PAGE_ORDER: the flag does not lift the limit. */
+static void vc_bad_order(struct vc_stats *st)
+{
+	struct page *page;
+
+	page = alloc_pages(GFP_VFALLBACK, MAX_PAGE_ORDER + 1);
+	if (page) {
+		vc_error(st, "order %u above MAX_PAGE_ORDER was served", MAX_PAGE_ORDER + 1);
+		__free_pages(page, MAX_PAGE_ORDER + 1);
+	}
+}
+
+/* The same with __GFP_NOWARN: NULL, and quietly. */
+static void vc_bad_order_nowarn(struct vc_stats *st)
+{
+	struct page *page;
+
+	page = alloc_pages(VC_GFP, MAX_PAGE_ORDER + 1);
+	if (page) {
+		vc_error(st, "order %u above MAX_PAGE_ORDER was served", MAX_PAGE_ORDER + 1);
+		__free_pages(page, MAX_PAGE_ORDER + 1);
+	}
+}
+
+/* Atomic context: never the virtual path, whatever the policy says. */
+static void vc_bad_atomic(struct vc_stats *st)
+{
+	unsigned int order;
+	struct page *page;
+
+	for (order = VCOMPOUND_MIN_ORDER; order <= VC_MIXED_MAX_ORDER; order++) {
+		spin_lock(&vc_lock);
+		page = alloc_pages(GFP_ATOMIC | __GFP_COMP | __GFP_VFALLBACK |
+				   __GFP_NOWARN, order);
+		spin_unlock(&vc_lock);
+		st->cycles++;
+		if (!page) {
+			st->nulls++;
+			continue;
+		}
+		st->allocated++;
+		if (PageVcompound(page))
+			vc_error(st, "order %u: virtual in atomic context", order);
+		__free_pages(page, order);
+	}
+}
+
+/* __GFP_NOFAIL: the fallback is tried like for any other request. */
+static void vc_bad_nofail(struct vc_stats *st)
+{
+	const unsigned int order = VCOMPOUND_MIN_ORDER;
+	u32 seed = get_random_u32();
+	struct page *page;
+
+	st->cycles++;
+	page = alloc_pages(GFP_VFALLBACK | __GFP_NOFAIL, order);
+	if (!page) {
+		vc_error(st, "__GFP_NOFAIL returned NULL");
+		return;
+	}
+	st->allocated++;
+	if (vc_check_page(st, page, order)) {
+		if (!PageVcompound(page))
+			vc_error(st, "__GFP_NOFAIL: physical with the fallback forced");
+		vc_touch(page, order, seed, true);
+		vc_check(st, page, order, seed, true);
+	}
+	__free_pages(page, order);
+}
+
+/* Zone modifiers: every page of the virtual compound page in the zone. */
+static void vc_bad_dma32(struct vc_stats *st)
+{
+#ifdef CONFIG_ZONE_DMA32
+	const unsigned int order = 5;
+	struct page *page;
+	unsigned long i;
+
+	st->cycles++;
+	page = alloc_pages(VC_GFP | __GFP_DMA32, order);
+	if (!page) {
+		vc_error(st, "__GFP_DMA32: allocation failed");
+		return;
+	}
+	st->allocated++;
+	if (!PageVcompound(page))
+		vc_error(st, "__GFP_DMA32: physical with the fallback forced");
+	for (i = 0; i < (1UL << order); i++)
+		if (page_zonenum(compound_nth_page(page, i)) > ZONE_DMA32)
+			vc_error(st, "__GFP_DMA32: page %lu in zone %d", i,
+				 page_zonenum(compound_nth_page(page, i)));
+	__free_pages(page, order);
+#endif
+}
+
+/* __GFP_HIGHMEM: pages may be highmem; only the vmap address is used. */
+static void vc_bad_highmem(struct vc_stats *st)
+{
+	const unsigned int order = 5;
+	u32 seed = get_random_u32();
+	struct page *page;
+
+	st->cycles++;
+	page = alloc_pages(GFP_HIGHUSER | __GFP_COMP | __GFP_VFALLBACK |
+			   __GFP_NOWARN, order);
+	if (!page) {
+		vc_error(st, "__GFP_HIGHMEM: allocation failed");
+		return;
+	}
+	st->allocated++;
+	if (vc_check_page(st, page, order)) {
+		if (!PageVcompound(page))
+			vc_error(st, "__GFP_HIGHMEM: physical with the fallback forced");
+		vc_touch(page, order, seed, true);
+		vc_check(st, page, order, seed, true);
+	}
+	__free_pages(page, order);
+}
+
+/* No __GFP_COMP: the flag is ignored (and reported under DEBUG_VM). */
+static void vc_bad_no_comp(struct vc_stats *st)
+{
+	const unsigned int order = VCOMPOUND_MIN_ORDER;
+	struct page *page;
+
+	st->cycles++;
+	page = alloc_pages(GFP_KERNEL | __GFP_VFALLBACK | __GFP_NOWARN, order);
+	if (!page) {
+		st->nulls++;
+		return;
+	}
+	st->allocated++;
+	if (PageCompound(page) || is_vmalloc_addr(page_to_addr(page)))
+		vc_error(st, "no __GFP_COMP: got a compound or virtual page");
+	__free_pages(page, order);
+}
+
+/* Freed with the wrong order: reported, and the right order used. */
+static void vc_bad_wrong_order(struct vc_stats *st)
+{
+	const unsigned int order = 4;
+	struct page *page = vc_bad_alloc(st, order);
+	void *addr;
+
+	if (!page)
+		return;
+	addr = page_to_addr(page);
+	__free_pages(page, order - 1);
+	vcompound_flush_deferred();
+	if (vmalloc_to_page(addr))
+		vc_error(st, "wrong order: the vmap address is still mapped");
+}
+
+/* free_pages() twice on the vmap address: the second one is refused. */
+static void vc_bad_double_free(struct vc_stats *st)
+{
+	const unsigned int order = VCOMPOUND_MIN_ORDER;
+	struct page *page = vc_bad_alloc(st, order);
+	unsigned long addr;
+
+	if (!page)
+		return;
+	addr = (unsigned long)page_to_addr(page);
+	free_pages(addr, order);
+	vcompound_flush_deferred();
+	free_pages(addr, order);
+}
+
+/* split_page() of a virtual compound page: refused, the page intact. */
+static void vc_bad_split_page(struct vc_stats *st)
+{
+	const unsigned int order = VCOMPOUND_MIN_ORDER;
+	struct page *page = vc_bad_alloc(st, order);
+	u32 seed = get_random_u32();
+
+	if (!page)
+		return;
+	vc_touch(page, order, seed, true);
+	split_page(page, order);
+	if (!PageVcompound(page) || page_count(page) != 1 ||
+	    compound_order(page) != order)
+		vc_error(st, "split_page() changed the virtual compound page");
+	else
+		vc_check(st, page, order, seed, true);
+	__free_pages(page, order);
+}
+
+/* vfree() of an address inside a large kmalloc() that went virtual. */
+static void vc_bad_vfree_inside(struct vc_stats *st)
+{
+	size_t size = PAGE_SIZE << VCOMPOUND_MIN_ORDER;
+	char *p;
+
+	st->cycles++;
+	p = kmalloc(size, GFP_KERNEL | __GFP_VFALLBACK | __GFP_NOWARN);
+	if (!p) {
+		vc_error(st, "kmalloc(%zu) failed", size);
+		return;
+	}
+	st->allocated++;
+	if (!is_vmalloc_addr(p)) {
+		vc_error(st, "kmalloc(%zu) physical with the fallback forced", size);
+	} else {
+		memset(p, 0x5a, size);
+		vfree(p + PAGE_SIZE);
+		if (!PageVcompound(addr_to_page(p)) || p[size - 1] != 0x5a)
+			vc_error(st, "vfree() inside the object freed it");
+	}
+	kfree(p);
+}
+
+/*
+ * page_address() of a page of a virtual compound page is that one page's
+ * linear address: contiguous over the head chunk only.  page_to_addr() is
+ * the address of the whole.
+ */
+static void vc_bad_page_address(struct vc_stats *st)
+{
+	const unsigned int order = 5;
+	struct page *page = vc_bad_alloc(st, order);
+	char *head_addr;
+	unsigned long i;
+
+	if (!page)
+		return;
+	head_addr = page_address(page);
+	if (page_to_addr(page) == head_addr)
+		vc_error(st, "page_to_addr() is the head's linear address");
+	for (i = 0; i < (1UL << order); i++) {
+		struct page *p = compound_nth_page(page, i);
+		char *lin = page_address(p);
+
+		if (!lin || virt_to_page(lin) != p || virt_to_head_page(lin) != page) {
+			vc_error(st, "page %lu: page_address() does not map back", i);
+			break;
+		}
+		if (i < VCOMPOUND_HEAD_NR && lin != head_addr + i * PAGE_SIZE) {
+			vc_error(st, "page %lu: head chunk not contiguous", i);
+			break;
+		}
+	}
+	__free_pages(page, order);
+}
+
+static const struct vc_bad_row vc_bad_rows[] = {
+	{ "order_too_big", "mm/page_alloc.c", false, vc_bad_order },
+	{ "order_too_big_nowarn", NULL, false, vc_bad_order_nowarn },
+	{ "atomic", NULL, false, vc_bad_atomic },
+	{ "nofail", NULL, false, vc_bad_nofail },
+	{ "dma32", NULL, false, vc_bad_dma32 },
+	{ "highmem", NULL, false, vc_bad_highmem },
+	{ "no_comp", "__GFP_VFALLBACK without __GFP_COMP", true, vc_bad_no_comp },
+	{ "wrong_order", "freed with order 3, allocated with order 4", true,
+	  vc_bad_wrong_order },
+	{ "double_free", "that is no vcompound", false, vc_bad_double_free },
+	{ "split_page", "split_page() on a virtual compound page", false,
+	  vc_bad_split_page },
+	{ "vfree_inside", "inside a virtual compound page", false,
+	  vc_bad_vfree_inside },
+	{ "page_address", NULL, false, vc_bad_page_address },
+};
+
+/*
+ * badinput: each row misuses the API once per pass.  A row that must warn
+ * is bracketed in the kernel log by
+ *
+ *	test_vcompound: badinput: <row>: expect warning: <text>
+ *	test_vcompound: badinput: <row>: expect end
+ *
+ * run_vcompound.sh checks that the first bracket of each row holds a
+ * WARNING with <text> (the warnings are _ONCE: it clears them first
+ * through /sys/kernel/debug/clear_warn_once), and the test harness does
+ * not count warnings inside brackets as failures.  Any other warning, and
+ * any failed check or leak, fails the case.
+ */
+static void vc_badinput(struct vc_stats *st, unsigned int pass)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(vc_bad_rows); i++) {
+		const struct vc_bad_row *r = &vc_bad_rows[i];
+		bool warns = r->warning && (!r->debug_vm || IS_ENABLED(CONFIG_DEBUG_VM));
+		unsigned long errors = st->errors;
+
+		if (warns)
+			pr_info("badinput: %s: expect warning: %s\n", r->name, r->warning);
+		r->run(st);
+		if (warns)
+			pr_info("badinput: %s: expect end\n", r->name);
+		if (pass == 0 && st->errors == errors)
+			pr_info("badinput: %s: ok\n", r->name);
+		else if (pass == 0)
+			pr_info("badinput: %s: FAIL (the case's first failed check: %s)\n",
+				r->name, st->reason);
+		cond_resched();
+	}
+}
+
+#ifdef CONFIG_MEMCG
+/* Charges of other tasks of the cgroup the counter may see meanwhile. */
+#define VC_MEMCG_SLACK	64
+
+static const char *vc_memcg_skip(void)
+{
+	struct mem_cgroup *memcg;
+	bool root;
+
+	if (mem_cgroup_disabled())
+		return "memory cgroups are disabled";
+	if (!current->mm)
+		return "the loading task has no mm";
+	memcg = get_mem_cgroup_from_mm(current->mm);
+	/* root_mem_cgroup is not exported: the root has no parent. */
+	root = !memcg || !parent_mem_cgroup(memcg);
+	mem_cgroup_put(memcg);
+	return root ? "the loading task is in the root memory cgroup" : NULL;
+}
+
+/*
+ * memcg: __GFP_ACCOUNT charges a virtual compound page once, to the memory
+ * cgroup of the task that allocates it, and the free uncharges it.  Order
+ * 8 is above the per-cpu charge batch, so the counter moves by exactly the
+ * page's size.
+ */
+static void vc_memcg(struct vc_stats *st, unsigned int pass)
+{
+	const unsigned int order = min(8, MAX_PAGE_ORDER);
+	const long nr = 1L << order;
+	struct mem_cgroup *memcg = get_mem_cgroup_from_mm(current->mm);
+	long before, during, after;
+	struct page *page;
+	struct folio *folio;
+
+	before = page_counter_read(&memcg->memory);
+	st->cycles++;
+	page = alloc_pages(GFP_KERNEL_ACCOUNT | __GFP_COMP | __GFP_VFALLBACK |
+			   __GFP_NOWARN, order);
+	if (!page) {
+		st->nulls++;
+		vc_error(st, "allocation failed");
+		goto out;
+	}
+	st->allocated++;
+	during = page_counter_read(&memcg->memory);
+	folio = page_folio(page);
+	if (vc_check_page(st, page, order) && !PageVcompound(page))
+		vc_error(st, "physical with the fallback forced");
+	if (!folio_memcg_kmem(folio) || folio_memcg(folio) != memcg)
+		vc_error(st, "not charged to the allocating task's memory cgroup");
+	if (during - before < nr || during - before > nr + VC_MEMCG_SLACK)
+		vc_error(st, "charged %ld pages for %ld", during - before, nr);
+	__free_pages(page, order);
+	vcompound_flush_deferred();
+	after = page_counter_read(&memcg->memory);
+	if (during - after < nr || after - before > VC_MEMCG_SLACK)
+		vc_error(st, "uncharged %ld pages of %ld", during - after, nr);
+	if (pass == 0)
+		pr_info("memcg: order %u charged %ld pages, uncharged %ld\n", order,
+			during - before, during - after);
+out:
+	mem_cgroup_put(memcg);
+}
+#else
+static const char *vc_memcg_skip(void)
+{
+	return "CONFIG_MEMCG is off";
+}
+
+static void vc_memcg(struct vc_stats *st, unsigned int pass)
+{
+}
+#endif
+
+#ifdef CONFIG_CONTIG_ALLOC
+#define VC_WALK_NR	16
+
+static const char *vc_contig_skip(void)
+{
+	return NULL;
+}
+
+/* Does [start, end) hold a page of a virtual compound page? */
+static bool vc_range_has_vcompound(unsigned long start, unsigned long end)
+{
+	unsigned long pfn;
+
+	for (pfn = start; pfn < end; pfn++) {
+		struct page *page = pfn_to_online_page(pfn);
+
+		if (page && PageCompound(page) && PageVcompound(compound_head(page)))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * contig: with virtual compound pages of every order live, isolate and
+ * allocate each pageblock around their pages with alloc_contig_range(), as
+ * CMA and gigantic hugetlb pages do.  The isolation scans land on tails
+ * whose head is elsewhere; every call must finish, and a range holding a
+ * page of a virtual compound page must be refused.
+ */
+static void vc_contig(struct vc_stats *st, unsigned int pass)
+{
+	struct page *held[VC_WALK_NR];
+	unsigned int order[VC_WALK_NR];
+	unsigned long lo = ULONG_MAX, hi = 0, tried = 0, pfn, j;
+	u32 seed = get_random_u32();
+	struct zone *zone = NULL;
+	int i, ret;
+
+	for (i = 0; i < VC_WALK_NR; i++) {
+		order[i] = VCOMPOUND_MIN_ORDER + i % (MAX_PAGE_ORDER - VCOMPOUND_MIN_ORDER + 1);
+		held[i] = vc_bad_alloc(st, order[i]);
+		if (!held[i])
+			continue;
+		vc_touch(held[i], order[i], seed + i, false);
+		if (!zone)
+			zone = page_zone(held[i]);
+		for (j = 0; j < (1UL << order[i]); j++) {
+			pfn = page_to_pfn(compound_nth_page(held[i], j));
+			if (page_zone(pfn_to_page(pfn)) != zone)
+				continue;
+			lo = min(lo, pfn);
+			hi = max(hi, pfn);
+		}
+	}
+
+	for (pfn = ALIGN_DOWN(lo, pageblock_nr_pages); zone && pfn <= hi;
+	     pfn += pageblock_nr_pages) {
+		unsigned long end = pfn + pageblock_nr_pages;
+		bool vc;
+
+		if (!zone_spans_pfn(zone, pfn) || !zone_spans_pfn(zone, end - 1) ||
+		    !pfn_to_online_page(pfn) || !pfn_to_online_page(end - 1))
+			continue;
+		vc = vc_range_has_vcompound(pfn, end);
+		ret = alloc_contig_range(pfn, end, MIGRATE_MOVABLE,
+					 GFP_KERNEL | __GFP_NOWARN);
+		tried++;
+		if (!ret) {
+			free_contig_range(pfn, pageblock_nr_pages);
+			if (vc)
+				vc_error(st, "pfn %#lx: got a range with a vcompound page", pfn);
+		}
+		cond_resched();
+	}
+	if (pass == 0)
+		pr_info("contig: pfns %#lx-%#lx, %lu pageblocks tried\n", lo, hi,
+			tried);
+
+	for (i = 0; i < VC_WALK_NR; i++) {
+		if (!held[i])
+			continue;
+		vc_check(st, held[i], order[i], seed + i, false);
+		__free_pages(held[i], order[i]);
+	}
+}
+#else
+static const char *vc_contig_skip(void)
+{
+	return "CONFIG_CONTIG_ALLOC is off";
+}
+
+static void vc_contig(struct vc_stats *st, unsigned int pass)
+{
+}
+#endif
+
+/* hold_mb: virtual compound pages kept from module init to module exit. */
+static struct page **vc_hold_pages;
+static unsigned int *vc_hold_orders;
+static unsigned int vc_hold_nr;
+
+static void vc_hold_release(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < vc_hold_nr; i++)
+		__free_pages(vc_hold_pages[i], vc_hold_orders[i]);
+	kvfree(vc_hold_pages);
+	kvfree(vc_hold_orders);
+	vc_hold_pages = NULL;
+	vc_hold_orders = NULL;
+	vc_hold_nr = 0;
+}
+
+/*
+ * Allocate hold_mb MiB of virtual compound pages of orders 3..10 in turn
+ * and keep them until rmmod, so that run_vcompound.sh can run the pfn
+ * walkers (compaction, /proc/kpageflags, page_owner, hwpoison injection,
+ * memory offlining) over them.  Each one is logged with the pfn of its
+ * head and of its last page (a tail outside the head chunk).
+ */
+static int vc_hold(void)
+{
+	unsigned long want = (unsigned long)hold_mb << (20 - PAGE_SHIFT), got = 0;
+	unsigned int max = want >> VCOMPOUND_MIN_ORDER, i = 0, order;
+	enum vcompound_policy saved = vcompound_get_policy();
+	struct page *page;
+	int ret = 0;
+
+	vc_hold_pages = kvcalloc(max, sizeof(*vc_hold_pages), GFP_KERNEL);
+	vc_hold_orders = kvcalloc(max, sizeof(*vc_hold_orders), GFP_KERNEL);
+	if (!vc_hold_pages || !vc_hold_orders) {
+		vc_hold_release();
+		return -ENOMEM;
+	}
+	vcompound_set_policy(VCOMPOUND_ALWAYS);
+	while (got < want && vc_hold_nr < max) {
+		order = VCOMPOUND_MIN_ORDER + i++ % (VC_FRAG_MAX_ORDER - VCOMPOUND_MIN_ORDER + 1);
+		if (got + (1UL << order) > want)
+			order = VCOMPOUND_MIN_ORDER;
+		page = alloc_pages(VC_GFP, order);
+		if (!page || !PageVcompound(page)) {
+			pr_err("hold: FAIL order %u: %s\n", order,
+			       page ? "physical with the fallback forced" : "allocation failed");
+			if (page)
+				__free_pages(page, order);
+			ret = -ENOMEM;
+			break;
+		}
+		vc_hold_pages[vc_hold_nr] = page;
+		vc_hold_orders[vc_hold_nr++] = order;
+		got += 1UL << order;
+		pr_info("hold: order %u head pfn %lu tail pfn %lu\n", order,
+			page_to_pfn(page),
+			page_to_pfn(compound_nth_page(page, (1UL << order) - 1)));
+	}
+	vcompound_set_policy(saved);
+	if (ret)
+		vc_hold_release();
+	else
+		pr_info("hold: %u virtual compound pages, %lu MiB, held until rmmod\n",
+			vc_hold_nr, got >> (20 - PAGE_SHIFT));
+	return ret;
+}
+
 /*
  * Free pages of all zones, counting the pages on per-cpu lists and the
  * per-cpu deltas of NR_FREE_PAGES: the same figure before and after a case
@@ -757,6 +1353,23 @@ static const struct vc_case vc_cases[VC_NR_CASES] = {
 		.policy = VCOMPOUND_LATE,
 		.skip = vc_fragment_skip,
 		.run = vc_fragment,
+	},
+	[VC_BADINPUT] = {
+		.name = "badinput",
+		.policy = VCOMPOUND_ALWAYS,
+		.run = vc_badinput,
+	},
+	[VC_MEMCG] = {
+		.name = "memcg",
+		.policy = VCOMPOUND_ALWAYS,
+		.skip = vc_memcg_skip,
+		.run = vc_memcg,
+	},
+	[VC_CONTIG] = {
+		.name = "contig",
+		.policy = VCOMPOUND_ALWAYS,
+		.skip = vc_contig_skip,
+		.run = vc_contig,
 	},
 };
 
@@ -877,11 +1490,14 @@ static int __init test_vcompound_init(void)
 	kfree(vc_ev_buf);
 	vc_ev_buf = NULL;
 	pr_info("done: %u of %u cases failed\n", failed, ran);
-	return failed ? -EINVAL : 0;
+	if (failed)
+		return -EINVAL;
+	return hold_mb ? vc_hold() : 0;
 }
 
 static void __exit test_vcompound_exit(void)
 {
+	vc_hold_release();
 }
 
 module_init(test_vcompound_init);

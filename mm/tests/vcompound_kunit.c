@@ -303,6 +303,61 @@ static void vc_test_ineligible(struct kunit *test)
 		__free_pages(page, MAX_PAGE_ORDER + 1);
 }
 
+/* __GFP_NOFAIL and __GFP_HIGHMEM requests take the fallback like others. */
+static void vc_test_nofail_highmem(struct kunit *test)
+{
+	static const gfp_t extra[] = {
+		__GFP_NOFAIL, __GFP_HIGHMEM, __GFP_NOFAIL | __GFP_HIGHMEM,
+	};
+	const unsigned int order = VCOMPOUND_MIN_ORDER + 1;
+	struct page *page;
+	unsigned int i;
+	void *addr;
+
+	vc_force(test, true);
+	for (i = 0; i < ARRAY_SIZE(extra); i++) {
+		page = alloc_pages(VC_GFP | extra[i], order);
+		KUNIT_ASSERT_NOT_NULL(test, page);
+		KUNIT_EXPECT_TRUE_MSG(test, PageVcompound(page), "gfp %pGg",
+				      &(gfp_t){ VC_GFP | extra[i] });
+		addr = page_to_addr(page);
+		vc_check_pages(test, page, order);
+		__free_pages(page, order);
+		if (is_vmalloc_addr(addr))
+			vc_expect_unmapped(test, addr);
+	}
+}
+
+/*
+ * Misuse that CONFIG_DEBUG_VM reports: without it, the flag is ignored
+ * without __GFP_COMP, and a free with the wrong order uses the right one.
+ * With it, the warnings are expected: test_vcompound's badinput case
+ * checks them, here they would count as failures.
+ */
+static void vc_test_misuse(struct kunit *test)
+{
+	const unsigned int order = VCOMPOUND_MIN_ORDER + 1;
+	struct page *page;
+	void *addr;
+
+	if (IS_ENABLED(CONFIG_DEBUG_VM))
+		kunit_skip(test, "warns with CONFIG_DEBUG_VM: see test_vcompound badinput");
+	vc_force(test, true);
+
+	page = alloc_pages(VC_GFP & ~__GFP_COMP, order);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_EXPECT_FALSE(test, PageCompound(page));
+	KUNIT_EXPECT_FALSE(test, is_vmalloc_addr(page_to_addr(page)));
+	__free_pages(page, order);
+
+	page = alloc_pages(VC_GFP, order);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_ASSERT_TRUE(test, PageVcompound(page));
+	addr = page_to_addr(page);
+	__free_pages(page, order - 1);
+	vc_expect_unmapped(test, addr);
+}
+
 /* Zone modifiers and node preference apply to every page. */
 static void vc_test_zone_node(struct kunit *test)
 {
@@ -486,6 +541,8 @@ static struct kunit_case vcompound_test_cases[] = {
 	KUNIT_CASE(vc_test_get_free_pages),
 	KUNIT_CASE(vc_test_zero),
 	KUNIT_CASE(vc_test_ineligible),
+	KUNIT_CASE(vc_test_nofail_highmem),
+	KUNIT_CASE(vc_test_misuse),
 	KUNIT_CASE(vc_test_zone_node),
 	KUNIT_CASE(vc_test_fault_injection),
 	KUNIT_CASE(vc_test_kmalloc),

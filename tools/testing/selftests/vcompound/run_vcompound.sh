@@ -7,12 +7,30 @@
 # kernel log of that load has no "test_vcompound: ... FAIL" line and no
 # kernel warning; then one test that /proc/vmstat's vcompound_alloc grew.
 #
-# Usage: run_vcompound.sh [-t functional|stress|fault|fragment|all]
+# Usage: run_vcompound.sh [-t CASE|all]
 #
 #   functional  every order 3..MAX_PAGE_ORDER on the virtual path
 #   stress      one thread per CPU, policy=always, every free context
-#   fault       policy=always under fail_page_alloc (probability 10)
+#   fault       policy=always under fail_page_alloc and failslab
+#               (probability 10 each; failslab if the kernel has it)
 #   fragment    fragment_mb=64 pinned at every other page, policy late
+#   badinput    the module's table of misuses, one KTAP subtest per row:
+#               a row that must warn is bracketed in the kernel log by
+#               "badinput: ROW: expect warning: TEXT" and "... expect end";
+#               its first bracket must hold exactly one WARNING and TEXT,
+#               later ones none (the warnings are _ONCE, cleared first
+#               through clear_warn_once), and no warning may come outside
+#               the brackets
+#   memcg       __GFP_ACCOUNT, loaded from a child memory cgroup (cgroup2)
+#   contig      alloc_contig_range() around live virtual compound pages
+#   walkers     hold_mb=32 of virtual compound pages live while the pfn
+#               walkers run: compaction, /proc/kpageflags, page_owner,
+#               hwpoison injection on a tail, offlining its memory block;
+#               one KTAP subtest each, skipped where the kernel lacks it
+#
+# hwpoison injection leaves one page poisoned (the kernel never gives it
+# back): walkers runs last, and only when asked for (-t walkers, or
+# VCOMPOUND_WALKERS=1 with all).
 #
 # Environment:
 #   VCOMPOUND_MODULE       the test_vcompound.ko to insmod if modprobe
@@ -20,7 +38,10 @@
 #                          to this script)
 #   VCOMPOUND_CYCLES       nr_cycles of stress and fault (default: 1000)
 #   VCOMPOUND_FRAGMENT_MB  fragment_mb of fragment (default: 64)
-#   VCOMPOUND_TASK_FILTER  fail_page_alloc task-filter during fault
+#   VCOMPOUND_WALKERS      1: all includes walkers (default: 0)
+#   PAGESIZE               the page size, for memory block numbers
+#                          (default: 4096)
+#   VCOMPOUND_TASK_FILTER  fail_page_alloc and failslab task-filter during fault
 #                          (default: Y: only the allocations of the task
 #                          loading the module fail, and the module makes
 #                          itself a target only around its fault loop; N
@@ -38,10 +59,16 @@ CYCLES=${VCOMPOUND_CYCLES:-1000}
 FRAGMENT_MB=${VCOMPOUND_FRAGMENT_MB:-64}
 TASK_FILTER=${VCOMPOUND_TASK_FILTER:-Y}
 DEBUGFS=/sys/kernel/debug
+PAGESIZE=${PAGESIZE:-4096}
+WALKERS=${VCOMPOUND_WALKERS:-0}
 FPA=$DEBUGFS/fail_page_alloc
+FSL=$DEBUGFS/failslab
 # Restored in this order: probability last.
 FPA_FILES="interval times space verbose task-filter ignore-gfp-wait min-order probability"
-FPA_SAVED=
+FSL_FILES="interval times space verbose task-filter ignore-gfp-wait cache-filter probability"
+FI_SAVED=
+CGROOT=/sys/fs/cgroup
+CG=
 # Kernel log lines that fail a run whatever the module says.
 SPLAT='BUG:|WARNING:|Oops|Call Trace:|general protection|Unable to handle'
 RUN_NO=0
@@ -127,7 +154,7 @@ fi
 
 usage()
 {
-	echo "Usage: $0 [-t functional|stress|fault|fragment|all]"
+	echo "Usage: $0 [-t functional|stress|fault|fragment|badinput|memcg|contig|walkers|all]"
 }
 
 # Indent command output as KTAP diagnostics.
@@ -197,49 +224,151 @@ unload_module()
 	! module_loaded
 }
 
-fpa_set()
+# fi_set DIR FILE VALUE: one setting of a fault injection attribute.
+fi_set()
 {
-	printf '%s\n' "$2" > "$FPA/$1"
+	printf '%s\n' "$3" > "$1/$2"
 }
 
-fpa_save()
+# fi_save DIR FILES: remember the settings, as "DIR:FILE=VALUE" words.
+fi_save()
 {
-	FPA_SAVED=
-	for f in $FPA_FILES; do
-		FPA_SAVED="$FPA_SAVED $f=$(cat "$FPA/$f")" || return 1
+	for f in $2; do
+		FI_SAVED="$FI_SAVED $1:$f=$(cat "$1/$f")" || return 1
 	done
 }
 
-fpa_restore()
+fi_restore()
 {
-	[ -n "$FPA_SAVED" ] || return 0
-	fpa_set probability 0
-	for kv in $FPA_SAVED; do
-		fpa_set "${kv%%=*}" "${kv#*=}"
+	[ -n "$FI_SAVED" ] || return 0
+	for kv in $FI_SAVED; do
+		fi_set "${kv%%:*}" probability 0
 	done
-	FPA_SAVED=
+	for kv in $FI_SAVED; do
+		d=${kv%%:*}
+		kv=${kv#*:}
+		fi_set "$d" "${kv%%=*}" "${kv#*=}"
+	done
+	FI_SAVED=
 }
 
-# fail_page_alloc: one page allocation in ten fails, of any order and
-# context, for as long as it is set; quiet.
-fpa_setup()
+# One allocation in ten fails, of any order and context, for as long as it
+# is set; quiet.  fail_page_alloc always, failslab when the kernel has it.
+fi_setup()
 {
-	fpa_save || return 1
-	fpa_set probability 0 &&
-	fpa_set interval 1 &&
-	fpa_set times -1 &&
-	fpa_set space 0 &&
-	fpa_set verbose 0 &&
-	fpa_set task-filter "$TASK_FILTER" &&
-	fpa_set ignore-gfp-wait N &&
-	fpa_set min-order 0 &&
-	fpa_set probability 10
+	FI_SAVED=
+	for d in "$FPA" "$FSL"; do
+		[ -d "$d" ] || continue
+		if [ "$d" = "$FPA" ]; then files=$FPA_FILES; else files=$FSL_FILES; fi
+		fi_save "$d" "$files" || return 1
+		fi_set "$d" probability 0 &&
+		fi_set "$d" interval 1 &&
+		fi_set "$d" times -1 &&
+		fi_set "$d" space 0 &&
+		fi_set "$d" verbose 0 &&
+		fi_set "$d" task-filter "$TASK_FILTER" &&
+		fi_set "$d" ignore-gfp-wait N || return 1
+		if [ "$d" = "$FPA" ]; then
+			fi_set "$d" min-order 0 || return 1
+		else
+			fi_set "$d" cache-filter N || return 1
+		fi
+		fi_set "$d" probability 10 || return 1
+	done
+}
+
+# Move this shell into a child memory cgroup (cgroup2); 1 if impossible.
+cg_enter()
+{
+	grep -qs " $CGROOT cgroup2 " /proc/mounts ||
+		mount -t cgroup2 none "$CGROOT" 2>/dev/null || return 1
+	grep -qw memory "$CGROOT/cgroup.controllers" 2>/dev/null || return 1
+	echo +memory > "$CGROOT/cgroup.subtree_control" 2>/dev/null || return 1
+	CG=$CGROOT/vcompound_test.$$
+	if ! mkdir -p "$CG" || ! echo $$ > "$CG/cgroup.procs"; then
+		cg_leave
+		return 1
+	fi
+}
+
+cg_leave()
+{
+	[ -n "$CG" ] || return 0
+	echo $$ > "$CGROOT/cgroup.procs" 2>/dev/null
+	rmdir "$CG" 2>/dev/null
+	CG=
 }
 
 # shellcheck disable=SC2317 # called by the EXIT trap
 cleanup()
 {
-	fpa_restore
+	fi_restore
+	cg_leave
+	module_loaded && rmmod "$DRIVER" 2>/dev/null
+}
+
+# The kernel log with the expected-warning brackets of badinput removed.
+unbracketed()
+{
+	awk '/ badinput: [^ ]*: expect warning: /{skip=1}
+	     !skip{print}
+	     / badinput: [^ ]*: expect end$/{skip=0}'
+}
+
+# bracket LOG PREFIX first|later: the lines inside the first bracket
+# "PREFIX: expect warning: ..." to "PREFIX: expect end", or inside the
+# later ones.
+bracket()
+{
+	echo "$1" | awk -v b="$2: expect warning: " -v e="$2: expect end" -v which="$3" '
+		index($0, b) { n++; inb = 1; next }
+		index($0, e) { inb = 0; if (n == 1 && which == "first") exit; next }
+		inb && ((which == "first") == (n == 1))'
+}
+
+# bad_rows LOG: one KTAP subtest per badinput row, from the module's
+# "badinput: ROW: ok|REASON" lines and the brackets of the rows that warn.
+bad_rows()
+{
+	pre="$DRIVER: badinput:"
+	rows=$(echo "$1" | sed -n "s/.*$pre \([^ :]*\): \(ok\|FAIL.*\)$/\1/p" |
+	       awk '!seen[$0]++')
+	nrows=$(echo "$rows" | grep -c .)
+	[ "$nrows" -gt 0 ] || return 1
+	echo "    # Subtest: badinput"
+	echo "    1..$nrows"
+	i=0 bad=0
+	for row in $rows; do
+		i=$((i + 1))
+		verdict=$(echo "$1" | sed -n "s/.*$pre $row: \(ok\|FAIL.*\)$/\1/p" |
+			  head -n 1)
+		why=
+		[ "$verdict" = ok ] || why="$verdict"
+		text=$(echo "$1" | sed -n "s/.*$pre $row: expect warning: //p" | head -n 1)
+		if [ -z "$why" ] && [ -n "$text" ]; then
+			first=$(bracket "$1" "$pre $row" first)
+			later=$(bracket "$1" "$pre $row" later)
+			warns=$(echo "$first" | grep -c 'WARNING:')
+			if [ "$warns" -ne 1 ]; then
+				why="expected exactly one WARNING ($text), got $warns"
+			elif ! echo "$first" | grep -qF "$text"; then
+				why="the warning does not say: $text"
+			elif echo "$first$later" | grep -E "$SPLAT" |
+			     grep -vqE 'WARNING:|Call Trace:'; then
+				why="another kernel report inside the bracket"
+			elif echo "$later" | grep -qE "$SPLAT"; then
+				why="warned again after the first time"
+			fi
+		fi
+		if [ -z "$why" ]; then
+			echo "    ok $i $row"
+		else
+			echo "    # $row: $why"
+			echo "    not ok $i $row"
+			bad=$((bad + 1))
+		fi
+	done
+	[ "$bad" -eq 0 ]
 }
 
 # A figure of the module's line "test_vcompound: <case>: passes=... x=N ...".
@@ -249,6 +378,132 @@ figure()
 	echo "${v:-0}"
 }
 
+# walk_result ok|fail|skip NAME [WHY]: one KTAP subtest line of walkers.
+walk_result()
+{
+	WALK_NO=$((WALK_NO + 1))
+	case $1 in
+	ok)
+		echo "    ok $WALK_NO $2"
+		;;
+	skip)
+		echo "    ok $WALK_NO $2 # SKIP $3"
+		;;
+	*)
+		echo "    # $2: $3"
+		echo "    not ok $WALK_NO $2"
+		WALK_FAILED=$((WALK_FAILED + 1))
+		;;
+	esac
+}
+
+# The /proc/kpageflags word of a pfn, in decimal.
+kpageflags()
+{
+	dd if=/proc/kpageflags bs=8 skip="$1" count=1 2>/dev/null | od -An -tu8 | tr -d ' '
+}
+
+# bit VALUE N: bit N of VALUE.
+bit()
+{
+	echo $((($1 >> $2) & 1))
+}
+
+# The pfn walkers, while the module holds virtual compound pages whose
+# "hold: order O head pfn H tail pfn T" lines are in RUN_LOG.  Each must
+# finish and refuse cleanly; the kernel log is checked by run_case.
+walkers()
+{
+	WALK_NO=0
+	echo "    # Subtest: walkers"
+	echo "    1..5"
+	num='\([0-9]*\)'
+	held=$(echo "$RUN_LOG" |
+	       sed -n "s/.*$DRIVER: hold: order [0-9]* head pfn $num tail pfn $num$/\1:\2/p")
+	if [ -z "$held" ]; then
+		for w in compact_memory kpageflags page_owner hwpoison offline; do
+			walk_result fail "$w" "the module logged no held page"
+		done
+		return
+	fi
+	first=$(echo "$held" | head -n 1)
+	tail_pfn=${first#*:}
+	ktap_print_msg "walkers: $(echo "$held" | grep -c .) virtual compound pages held"
+
+	if [ ! -w /proc/sys/vm/compact_memory ]; then
+		walk_result skip compact_memory "CONFIG_COMPACTION=n"
+	elif echo 1 > /proc/sys/vm/compact_memory; then
+		walk_result ok compact_memory
+	else
+		walk_result fail compact_memory "writing compact_memory failed"
+	fi
+
+	if [ ! -r /proc/kpageflags ]; then
+		walk_result skip kpageflags "CONFIG_PROC_PAGE_MONITOR=n"
+	else
+		why=
+		for ht in $held; do
+			h=${ht%%:*}
+			t=${ht#*:}
+			hf=$(kpageflags "$h")
+			tf=$(kpageflags "$t")
+			# KPF_COMPOUND_HEAD 15, KPF_COMPOUND_TAIL 16
+			if [ "$(bit "${hf:-0}" 15)" != 1 ]; then
+				why="head pfn $h: flags ${hf:-none} without COMPOUND_HEAD"
+			elif [ "$(bit "${tf:-0}" 16)" != 1 ]; then
+				why="tail pfn $t: flags ${tf:-none} without COMPOUND_TAIL"
+			fi
+			[ -z "$why" ] || break
+		done
+		if [ -z "$why" ]; then
+			walk_result ok kpageflags
+		else
+			walk_result fail kpageflags "$why"
+		fi
+	fi
+
+	if [ ! -r "$DEBUGFS/page_owner" ]; then
+		walk_result skip page_owner "CONFIG_PAGE_OWNER=n or no page_owner=on"
+	elif grep -q "^PFN $(printf '0x%x' "${first%%:*}") " "$DEBUGFS/page_owner"; then
+		walk_result ok page_owner
+	else
+		walk_result fail page_owner "no record of head pfn ${first%%:*}"
+	fi
+
+	if [ ! -w "$DEBUGFS/hwpoison/corrupt-pfn" ]; then
+		walk_result skip hwpoison "CONFIG_HWPOISON_INJECT=n"
+	else
+		echo "$tail_pfn" > "$DEBUGFS/hwpoison/corrupt-pfn" 2>/dev/null
+		# shellcheck disable=SC2320 # the status of that write
+		rc=$?
+		ktap_print_msg "hwpoison: tail pfn $tail_pfn: status $rc," \
+			"kpageflags $(kpageflags "$tail_pfn")"
+		if dmesg | grep -q "Memory failure: $(printf '%#x' "$tail_pfn"):"; then
+			walk_result ok hwpoison
+		else
+			walk_result fail hwpoison "memory_failure() did not report pfn $tail_pfn"
+		fi
+	fi
+
+	mem=/sys/devices/system/memory
+	if [ ! -r "$mem/block_size_bytes" ]; then
+		walk_result skip offline "CONFIG_MEMORY_HOTPLUG=n"
+	else
+		bs=$(cat "$mem/block_size_bytes")
+		block=$((tail_pfn * PAGESIZE / 0x$bs))
+		state=$mem/memory$block/state
+		if [ ! -w "$state" ] || [ "$(cat "$state")" != online ]; then
+			walk_result skip offline "memory$block cannot be offlined"
+		elif echo offline > "$state" 2>/dev/null; then
+			echo online > "$state"
+			walk_result fail offline \
+				"memory$block went offline with a virtual compound page in it"
+		else
+			walk_result ok offline
+		fi
+	fi
+}
+
 # run_case NAME PARAM...: load the module for one case; one KTAP test.
 run_case()
 {
@@ -256,6 +511,9 @@ run_case()
 	shift
 	RUN_NO=$((RUN_NO + 1))
 	mark="run_vcompound: $name $$ $RUN_NO"
+	HOLD=
+	WALK_FAILED=0
+	[ "$name" = walkers ] && HOLD=walkers
 
 	if [ "$name" = fault ]; then
 		if [ ! -d "$FPA" ]; then
@@ -264,49 +522,66 @@ run_case()
 			ktap_test_skip "$name"
 			return
 		fi
-		if ! fpa_setup; then
-			fpa_restore
-			ktap_print_msg "cannot configure $FPA"
+		if ! fi_setup; then
+			fi_restore
+			ktap_print_msg "cannot configure $FPA or $FSL"
 			ktap_test_fail "$name"
 			return
 		fi
-		ktap_print_msg "fail_page_alloc: probability 10, interval 1, times -1," \
-			"min-order 0, ignore-gfp-wait N, task-filter $TASK_FILTER"
+		ktap_print_msg "fail_page_alloc$([ -d "$FSL" ] && echo " and failslab"):" \
+			"probability 10, interval 1, times -1, ignore-gfp-wait N," \
+			"task-filter $TASK_FILTER"
+	fi
+	if [ "$name" = badinput ] && [ -w "$DEBUGFS/clear_warn_once" ]; then
+		echo 1 > "$DEBUGFS/clear_warn_once"
 	fi
 
 	echo "$mark" > /dev/kmsg
 	ktap_print_msg "$LOADER $DRIVER $*"
 	out=$(load_module "$@" 2>&1)
 	rc=$?
-	[ "$name" = fault ] && fpa_restore
+	[ "$name" = fault ] && fi_restore
 	[ -n "$out" ] && echo "$out" | diag
+	if [ -n "$HOLD" ]; then
+		# The module holds pages for the walkers: they run now.
+		RUN_LOG=$(dmesg | sed -n "/$mark\$/,\$p")
+		$HOLD
+	fi
 	unloaded=1
 	unload_module || unloaded=0
 
 	log=$(dmesg | sed -n "/$mark\$/,\$p")
 	echo "$log" | grep "$DRIVER: " | diag
 	FIGURES=$(echo "$log" | grep "$DRIVER: $name: passes=" | tail -n 1)
+	vname=$name
+	[ "$name" = walkers ] && vname=contig
 
 	why=
 	if [ -z "$log" ]; then
 		why="the kernel log of the run is lost"
-	elif echo "$log" | grep -q "$DRIVER: $name: SKIP"; then
+	elif echo "$log" | grep -q "$DRIVER: $vname: SKIP"; then
 		ktap_test_skip "$name"
 		return
 	elif echo "$log" | grep -q "$DRIVER: .*FAIL"; then
 		why="the module reported a failure"
 	elif [ "$rc" -ne 0 ]; then
 		why="loading the module failed with status $rc"
-	elif ! echo "$log" | grep -q "$DRIVER: $name: ok"; then
+	elif ! echo "$log" | grep -q "$DRIVER: $vname: ok"; then
 		why="no verdict from the module"
-	elif echo "$log" | grep -qE "$SPLAT"; then
-		echo "$log" | grep -E "$SPLAT" | head -n 10 | diag
+	elif echo "$log" | unbracketed | grep -qE "$SPLAT"; then
+		echo "$log" | unbracketed | grep -E "$SPLAT" | head -n 10 | diag
 		why="kernel warning during the run"
 	elif [ "$unloaded" -eq 0 ]; then
 		why="cannot remove the module"
 	elif [ "$name" = fault ] &&
 	     [ "$(figure failed)" -eq 0 ] && [ "$(figure fallback_failed)" -eq 0 ]; then
 		why="no allocation failed: fault injection not in effect"
+	fi
+	if [ "$name" = badinput ] && ! bad_rows "$log"; then
+		why=${why:-"a row failed"}
+	fi
+	if [ -n "$HOLD" ] && [ "$WALK_FAILED" -gt 0 ]; then
+		why=${why:-"$WALK_FAILED walker(s) failed"}
 	fi
 
 	VIRTUAL_TOTAL=$((VIRTUAL_TOTAL + $(figure virtual)))
@@ -336,13 +611,12 @@ while getopts "t:h" opt; do
 done
 
 case $TEST in
-functional|stress|fault|fragment)
+functional|stress|fault|fragment|badinput|memcg|contig|walkers)
 	RUNS=$TEST
-	NR_RUNS=1
 	;;
 all)
-	RUNS="functional stress fault fragment"
-	NR_RUNS=4
+	RUNS="functional stress fault fragment badinput memcg contig"
+	[ "$WALKERS" = 1 ] && RUNS="$RUNS walkers"
 	;;
 *)
 	usage >&2
@@ -372,7 +646,7 @@ fi
 trap cleanup EXIT
 trap 'exit "$KSFT_FAIL"' HUP INT TERM
 
-ktap_set_plan $((NR_RUNS + 1))
+ktap_set_plan $(($(echo "$RUNS" | wc -w) + 1))
 
 unload_module || ktap_exit_fail_msg "$DRIVER is loaded and cannot be removed"
 
@@ -396,6 +670,24 @@ for run in $RUNS; do
 		;;
 	fragment)
 		run_case fragment run_test_mask=8 fragment_mb="$FRAGMENT_MB"
+		;;
+	badinput)
+		run_case badinput run_test_mask=16
+		;;
+	memcg)
+		if cg_enter; then
+			run_case memcg run_test_mask=32
+			cg_leave
+		else
+			ktap_print_msg "memcg: no cgroup2 memory controller to load the module from"
+			ktap_test_skip memcg
+		fi
+		;;
+	contig)
+		run_case contig run_test_mask=64
+		;;
+	walkers)
+		run_case walkers run_test_mask=64 hold_mb=32
 		;;
 	esac
 done

@@ -1,0 +1,57 @@
+#!/bin/sh
+# The kernel's own mm test modules, run in whatever kernel this is (the
+# debug kernel builds them, with CONFIG_FALLBACK_ALWAYS): lib/test_vmalloc
+# (all its cases; fewer loops than its default 1000000, which takes hours
+# under KASAN and TCG) and lib/test_meminit. harness/boot.sh copies the
+# modules the kernel built to /opt/suites. The built-in KUnit suites
+# (slub_kunit, DAMON's) run at boot and are parsed from the boot log. KTAP.
+d=/opt/suites
+loops=${VCOMPOUND_VMALLOC_LOOPS:-200}
+echo "TAP version 13"
+if [ ! -f $d/test_vmalloc.ko ] && [ ! -f $d/test_meminit.ko ]; then
+	echo "1..0 # SKIP no kernel test modules in this kernel"
+	exit 0
+fi
+echo "1..2"
+n=0
+
+# test_vmalloc: its init always fails with EAGAIN (so that it unloads);
+# the verdict is one "Summary: NAME passed: N failed: M" line per case.
+n=$((n + 1))
+if [ ! -f $d/test_vmalloc.ko ]; then
+	echo "ok $n test_vmalloc # SKIP not built"
+else
+	echo "run_vcompound-suites: test_vmalloc begin" > /dev/kmsg
+	insmod $d/test_vmalloc.ko test_loop_count="$loops" 2>/dev/null
+	log=$(dmesg | sed -n '/run_vcompound-suites: test_vmalloc begin$/,$p')
+	echo "    # Subtest: test_vmalloc"
+	cases=$(echo "$log" | grep -c 'Summary: ')
+	echo "    1..$cases"
+	i=0 bad=0
+	for c in $(echo "$log" | sed -n 's/.*Summary: \([a-z0-9_]*\) passed: [0-9]* failed: \([0-9]*\) .*/\1:\2/p'); do
+		i=$((i + 1))
+		if [ "${c#*:}" = 0 ]; then
+			echo "    ok $i ${c%%:*}"
+		else
+			echo "    not ok $i ${c%%:*} # ${c#*:} failed"
+			bad=$((bad + 1))
+		fi
+	done
+	if [ "$cases" -ge 11 ] && [ "$bad" -eq 0 ]; then
+		echo "ok $n test_vmalloc # $cases cases, $loops loops"
+	else
+		echo "not ok $n test_vmalloc # $cases cases (11 expected), $bad failed"
+	fi
+fi
+
+# test_meminit: init returns 0 only if all its tests passed.
+n=$((n + 1))
+if [ ! -f $d/test_meminit.ko ]; then
+	echo "ok $n test_meminit # SKIP not built"
+elif insmod $d/test_meminit.ko 2>/dev/null; then
+	rmmod test_meminit
+	echo "ok $n test_meminit # $(dmesg | grep 'test_meminit: all' | tail -n 1 | sed 's/.*test_meminit: //')"
+else
+	dmesg | grep 'test_meminit:' | tail -n 5 | sed 's/^/# /'
+	echo "not ok $n test_meminit"
+fi
