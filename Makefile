@@ -3,7 +3,7 @@
 # See README.md. All targets install the Debian packages they need.
 
 .PHONY: help setup base apply export roundtrip checkpatch bisect build \
-	boot run kunit kunit-x86 test selftest bench clean
+	boot run kunit kunit-x86 test selftest bench matrix stress clean
 
 CONFIG ?= qemu
 
@@ -64,6 +64,17 @@ kunit-x86: apply
 bench: apply
 	harness/build-kernel.sh bench
 	harness/bench/run.sh bench
+
+## make matrix      the build matrix: options on/off, allnoconfig, i386, mm randconfig seeds; W=1 + sparse on touched lines (ENTRIES="on i386" for a subset)
+matrix: apply
+	harness/matrix.sh $(ENTRIES)
+
+## make stress      the long stress: the qemu kernel in a 256 MiB guest, 96 MiB fragmented, one stress thread per CPU for STRESS_SECONDS (default 300) per pass
+STRESS_SECONDS ?= 300
+stress: apply
+	harness/build-kernel.sh qemu
+	harness/boot.sh qemu --mem 256M --timeout $$(( 2 * $(STRESS_SECONDS) + 600 )) \
+		--append "VCOMPOUND_TEST=stress VCOMPOUND_STRESS_SECONDS=$(STRESS_SECONDS) VCOMPOUND_STRESS_FRAGMENT_MB=96"
 
 ## make selftest    regression tests of the harness itself (broken patches must fail)
 selftest: setup

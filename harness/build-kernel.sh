@@ -4,12 +4,15 @@
 # fragments merged with scripts/kconfig/merge_config.sh; every option a
 # fragment asks for must be in the final .config, or the build fails
 # naming it (VC_NOCHECK=1 skips that, for series prefixes that do not
-# define every option yet). VC_OUT overrides the output directory. Usage: harness/build-kernel.sh NAME [make targets...]
+# define every option yet). VC_OUT overrides the output directory, VC_CONF
+# the configuration file. Usage: harness/build-kernel.sh NAME [make targets...]
 . "$(dirname "$0")/lib.sh"
 
 name=${1:?usage: build-kernel.sh NAME [targets]}
 shift
 conf=$HARNESS/configs/$name.conf
+# VC_CONF: a .conf file elsewhere (harness/matrix.sh generates some).
+[ -z "${VC_CONF:-}" ] || conf=$VC_CONF
 [ -f "$conf" ] || die "no configuration $name ($conf)"
 ARCH= BASE= FRAGMENTS=
 # shellcheck source=/dev/null

@@ -7,7 +7,7 @@
 pkgs=(build-essential bc bison flex libelf-dev libssl-dev cpio xz-utils
       ccache qemu-system-x86 busybox-static python3 git perl rsync kmod
       dwarves python3-ply python3-git python3-sphinx python3-sphinx-rtd-theme
-      python3-yaml python3-matplotlib "$@")
+      python3-yaml python3-matplotlib sparse "$@")
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'install ok installed' ||

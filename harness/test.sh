@@ -2,17 +2,21 @@
 # The whole test suite (what CI runs): series round trip, checkpatch,
 # documentation checks (kernel-doc, htmldocs, get_maintainer), the KUnit
 # suite through kunit.py on UML (virtual path not forced, and forced with
-# CONFIG_FALLBACK_ALWAYS=y) and on x86_64 (not forced; the qemu kernels
-# below run it forced at boot), the FALLBACK_ALWAYS kernels booted under
-# QEMU (VMAP_STACK on; off with 32 KiB stacks and memory hotplug; and the
+# CONFIG_FALLBACK_ALWAYS=y), the FALLBACK_ALWAYS kernels booted under QEMU
+# (VMAP_STACK on, which runs the KUnit suite at boot on x86_64, forced,
+# and once more with vcompound_fallback=late, not forced; VMAP_STACK off
+# with 32 KiB stacks and memory hotplug; and the
 # debug kernel: KASAN, lockdep, DEBUG_VM, DEBUG_PAGEALLOC, kmemleak, with
-# the pfn walkers, memcg and the kernel's own mm suites), bisectability,
+# the pfn walkers, memcg and the kernel's own mm suites), no new W=1 or
+# sparse warning on the lines the series touches (harness/matrix.sh on;
+# the full build matrix is "make matrix"), bisectability,
 # and the harness's own regression tests. Every step runs even if an
-# earlier one failed; the last line is "N passed, N failed".
+# earlier one failed; the last line is "N passed, N failed". Optional
+# step: kunit-x86 (kunit.py --arch=x86_64, a kernel of its own).
 # Usage: harness/test.sh [step ...]   (default: all steps)
 . "$(dirname "$0")/lib.sh"
 
-all_steps="roundtrip checkpatch docs kunit kunit-forced kunit-x86 boot boot-novmap boot-debug bisect selftest"
+all_steps="roundtrip checkpatch docs kunit kunit-forced boot boot-late warnings boot-novmap boot-debug bisect selftest"
 steps=${*:-$all_steps}
 mkdir -p "$BUILD/logs"
 total_pass=0 total_fail=0
@@ -55,11 +59,13 @@ for s in $steps; do
 	kunit-forced) run_step kunit-forced "$HARNESS/kunit.sh" --forced ;;
 	kunit-x86)    run_step kunit-x86 "$HARNESS/kunit.sh" --arch=x86_64 ;;
 	boot)         run_step boot bash -c "'$HARNESS/build-kernel.sh' qemu && '$HARNESS/boot.sh' qemu" ;;
+	boot-late)    run_step boot-late bash -c "'$HARNESS/build-kernel.sh' qemu && '$HARNESS/boot.sh' qemu --append vcompound_fallback=late" ;;
 	boot-novmap)  run_step boot-novmap bash -c "'$HARNESS/build-kernel.sh' qemu-novmap && '$HARNESS/boot.sh' qemu-novmap" ;;
+	warnings)     run_step warnings "$HARNESS/matrix.sh" on ;;
 	boot-debug)   run_step boot-debug bash -c "'$HARNESS/build-kernel.sh' debug && '$HARNESS/boot.sh' debug --timeout 1800" ;;
 	bisect)       run_step bisect "$HARNESS/bisect.sh" qemu ;;
 	selftest)     run_step selftest "$HARNESS/selftest.sh" ;;
-	*) die "unknown step $s (steps: $all_steps)" ;;
+	*) die "unknown step $s (steps: $all_steps kunit-x86)" ;;
 	esac
 done
 

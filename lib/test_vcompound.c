@@ -17,9 +17,11 @@
  *                with __free_pages(), free_pages(), put_page() of a tail
  *                holding the last reference and folio_put();
  *  2 stress      nr_threads kthreads bound to the online CPUs, nr_cycles
- *                allocations each of random orders 3..9, a few held at a
- *                time, freed in every context: plain, interrupts disabled,
- *                under a spinlock, bottom halves disabled, RCU read side;
+ *                allocations each (or for duration_s seconds) of random
+ *                orders 3..9, a few held at a time, freed in every context:
+ *                plain, interrupts disabled, under a spinlock, bottom halves
+ *                disabled, RCU read side; with fragment_mb > 0, memory is
+ *                fragmented as in fragment for the whole case first;
  *  4 fault       nr_cycles allocations of mixed orders while the calling
  *                task is a fail_page_alloc target: each either fails with
  *                NULL or returns a complete compound page;
@@ -167,6 +169,10 @@ MODULE_PARM_DESC(policy, "Fallback policy for the run: late, early or always; em
 static unsigned int fragment_mb;
 module_param(fragment_mb, uint, 0444);
 MODULE_PARM_DESC(fragment_mb, "MiB of order-0 pages the fragment case pins; 0 skips it (default: 0)");
+
+static unsigned int duration_s;
+module_param(duration_s, uint, 0444);
+MODULE_PARM_DESC(duration_s, "Seconds each pass of the stress case runs instead of nr_cycles; 0: nr_cycles (default: 0)");
 
 static unsigned int hold_mb;
 module_param(hold_mb, uint, 0444);
@@ -439,7 +445,12 @@ struct vc_worker {
 	u32 held_seed[VC_STRESS_HOLD];
 };
 
+static int vc_pin(struct vc_stats *st);
+static void vc_unpin(void);
+
 static struct vc_worker *vc_workers;
+/* With duration_s: when the current pass ends. */
+static unsigned long vc_stress_deadline;
 static unsigned int vc_nr_workers;
 static unsigned int vc_stress_round;
 static atomic_t vc_stress_undone;
@@ -464,7 +475,8 @@ static void vc_stress_cycles(struct vc_worker *w)
 	unsigned int slot;
 	int i;
 
-	for (i = 0; i < nr_cycles; i++) {
+	for (i = 0; duration_s ? time_before(jiffies, READ_ONCE(vc_stress_deadline)) :
+			      i < nr_cycles; i++) {
 		unsigned int order = VCOMPOUND_MIN_ORDER +
 				     get_random_u32_below(VC_MIXED_ORDERS);
 		struct page *page;
@@ -524,15 +536,21 @@ static void vc_stress_teardown(struct vc_stats *st)
 	kfree(vc_workers);
 	vc_workers = NULL;
 	vc_nr_workers = 0;
+	vc_unpin();
 }
 
 static int vc_stress_setup(struct vc_stats *st)
 {
 	unsigned int online = num_online_cpus(), i;
 
-	vc_workers = kcalloc(nr_threads, sizeof(*vc_workers), GFP_KERNEL);
-	if (!vc_workers)
+	/* Fragmented for the whole case: the pages stay pinned until teardown. */
+	if (fragment_mb && vc_pin(st))
 		return -ENOMEM;
+	vc_workers = kcalloc(nr_threads, sizeof(*vc_workers), GFP_KERNEL);
+	if (!vc_workers) {
+		vc_unpin();
+		return -ENOMEM;
+	}
 	vc_nr_workers = 0;
 	for (i = 0; i < nr_threads; i++) {
 		struct vc_worker *w = &vc_workers[vc_nr_workers];
@@ -555,8 +573,12 @@ static int vc_stress_setup(struct vc_stats *st)
 		vc_stress_teardown(st);
 		return -ECHILD;
 	}
-	pr_info("stress: %u threads on %u online CPUs, %d cycles each per pass\n",
-		vc_nr_workers, online, nr_cycles);
+	if (duration_s)
+		pr_info("stress: %u threads on %u online CPUs, %u s per pass, %lu MiB pinned\n",
+			vc_nr_workers, online, duration_s, st->pinned >> (20 - PAGE_SHIFT));
+	else
+		pr_info("stress: %u threads on %u online CPUs, %d cycles each per pass, %lu MiB pinned\n",
+			vc_nr_workers, online, nr_cycles, st->pinned >> (20 - PAGE_SHIFT));
 	return 0;
 }
 
@@ -567,6 +589,7 @@ static void vc_stress_run(struct vc_stats *st, unsigned int pass)
 
 	reinit_completion(&vc_stress_done);
 	atomic_set(&vc_stress_undone, vc_nr_workers);
+	WRITE_ONCE(vc_stress_deadline, jiffies + duration_s * HZ);
 	/* Publish the count of undone workers before the new round. */
 	smp_store_release(&vc_stress_round, vc_stress_round + 1);
 	wake_up_all(&vc_stress_wq);
@@ -636,31 +659,58 @@ static const char *vc_fragment_skip(void)
  * what the "late" fallback makes of orders 4..10.  All requests are held
  * until the end, so each one sees the memory the previous ones took.
  */
-static void vc_fragment(struct vc_stats *st, unsigned int pass)
+/* The order-0 pages vc_pin() keeps: every other one of those it took. */
+static struct page **vc_pinned;
+static unsigned long vc_pinned_nr;
+
+/*
+ * Fragment memory: take fragment_mb of order-0 pages, then free every
+ * other one, so that what is left free is scattered between pinned pages.
+ */
+static int vc_pin(struct vc_stats *st)
 {
 	unsigned long nr = (unsigned long)fragment_mb << (20 - PAGE_SHIFT);
-	struct page *held[MAX_PAGE_ORDER + 1] = { };
-	struct page **pinned;
 	unsigned long got, i;
-	unsigned int order;
 
-	pinned = kvcalloc(nr, sizeof(*pinned), GFP_KERNEL);
-	if (!pinned) {
-		vc_error(st, "no memory for %lu page pointers", nr);
-		return;
-	}
+	vc_pinned = kvcalloc(nr, sizeof(*vc_pinned), GFP_KERNEL);
+	if (!vc_pinned)
+		return -ENOMEM;
 	for (got = 0; got < nr; got++) {
-		pinned[got] = alloc_page(GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN);
-		if (!pinned[got])
+		vc_pinned[got] = alloc_page(GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN);
+		if (!vc_pinned[got])
 			break;
 		if (!(got % 1024))
 			cond_resched();
 	}
 	for (i = 1; i < got; i += 2) {
-		__free_page(pinned[i]);
-		pinned[i] = NULL;
+		__free_page(vc_pinned[i]);
+		vc_pinned[i] = NULL;
 	}
+	vc_pinned_nr = got;
 	st->pinned = max(st->pinned, (got + 1) / 2);
+	return 0;
+}
+
+static void vc_unpin(void)
+{
+	unsigned long i;
+
+	for (i = 0; i < vc_pinned_nr; i += 2)
+		__free_page(vc_pinned[i]);
+	kvfree(vc_pinned);
+	vc_pinned = NULL;
+	vc_pinned_nr = 0;
+}
+
+static void vc_fragment(struct vc_stats *st, unsigned int pass)
+{
+	struct page *held[MAX_PAGE_ORDER + 1] = { };
+	unsigned int order;
+
+	if (vc_pin(st)) {
+		vc_error(st, "no memory for the page pointers");
+		return;
+	}
 
 	for (order = VC_FRAG_MIN_ORDER; order <= VC_FRAG_MAX_ORDER; order++) {
 		struct page *page;
@@ -684,9 +734,7 @@ static void vc_fragment(struct vc_stats *st, unsigned int pass)
 	for (order = VC_FRAG_MIN_ORDER; order <= VC_FRAG_MAX_ORDER; order++)
 		if (held[order])
 			__free_pages(held[order], order);
-	for (i = 0; i < got; i += 2)
-		__free_page(pinned[i]);
-	kvfree(pinned);
+	vc_unpin();
 }
 
 /* One misuse of the API, with the warning it must give, if any. */

@@ -39,6 +39,13 @@
 #   VCOMPOUND_CYCLES       nr_cycles of stress and fault (default: 1000)
 #   VCOMPOUND_FRAGMENT_MB  fragment_mb of fragment (default: 64)
 #   VCOMPOUND_WALKERS      1: all includes walkers (default: 0)
+#   VCOMPOUND_TEST         the case(s) to run when -t is not given,
+#                          separated by spaces (default: all)
+#   VCOMPOUND_STRESS_SECONDS      seconds per pass of stress instead of
+#                                 VCOMPOUND_CYCLES (default: 0: cycles)
+#   VCOMPOUND_STRESS_FRAGMENT_MB  fragment memory for the whole stress run
+#                                 (fragment_mb; default: 0)
+#   VCOMPOUND_STRESS_POLICY       policy of stress (default: always)
 #   PAGESIZE               the page size, for memory block numbers
 #                          (default: 4096)
 #   VCOMPOUND_TASK_FILTER  fail_page_alloc and failslab task-filter during fault
@@ -61,6 +68,9 @@ TASK_FILTER=${VCOMPOUND_TASK_FILTER:-Y}
 DEBUGFS=/sys/kernel/debug
 PAGESIZE=${PAGESIZE:-4096}
 WALKERS=${VCOMPOUND_WALKERS:-0}
+STRESS_SECONDS=${VCOMPOUND_STRESS_SECONDS:-0}
+STRESS_FRAGMENT_MB=${VCOMPOUND_STRESS_FRAGMENT_MB:-0}
+STRESS_POLICY=${VCOMPOUND_STRESS_POLICY:-always}
 FPA=$DEBUGFS/fail_page_alloc
 FSL=$DEBUGFS/failslab
 # Restored in this order: probability last.
@@ -593,7 +603,7 @@ run_case()
 	fi
 }
 
-TEST=all
+TEST=${VCOMPOUND_TEST:-all}
 while getopts "t:h" opt; do
 	case $opt in
 	t)
@@ -610,19 +620,22 @@ while getopts "t:h" opt; do
 	esac
 done
 
-case $TEST in
-functional|stress|fault|fragment|badinput|memcg|contig|walkers)
-	RUNS=$TEST
-	;;
-all)
-	RUNS="functional stress fault fragment badinput memcg contig"
-	[ "$WALKERS" = 1 ] && RUNS="$RUNS walkers"
-	;;
-*)
-	usage >&2
-	exit "$KSFT_FAIL"
-	;;
-esac
+RUNS=
+for t in $TEST; do
+	case $t in
+	functional|stress|fault|fragment|badinput|memcg|contig|walkers)
+		RUNS="$RUNS $t"
+		;;
+	all)
+		RUNS="$RUNS functional stress fault fragment badinput memcg contig"
+		[ "$WALKERS" = 1 ] && RUNS="$RUNS walkers"
+		;;
+	*)
+		usage >&2
+		exit "$KSFT_FAIL"
+		;;
+	esac
+done
 
 ktap_print_header
 
@@ -663,7 +676,8 @@ for run in $RUNS; do
 		;;
 	stress)
 		run_case stress run_test_mask=2 nr_threads="$NCPUS" \
-			nr_cycles="$CYCLES" policy=always
+			nr_cycles="$CYCLES" policy="$STRESS_POLICY" \
+			duration_s="$STRESS_SECONDS" fragment_mb="$STRESS_FRAGMENT_MB"
 		;;
 	fault)
 		run_case fault run_test_mask=4 nr_cycles="$CYCLES" policy=always
