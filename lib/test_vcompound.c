@@ -1115,8 +1115,10 @@ static void vc_memcg(struct vc_stats *st, unsigned int pass)
 	folio = page_folio(page);
 	if (vc_check_page(st, page, order) && !PageVcompound(page))
 		vc_error(st, "physical with the fallback forced");
+	rcu_read_lock();	/* folio_memcg() of a kmem folio */
 	if (!folio_memcg_kmem(folio) || folio_memcg(folio) != memcg)
 		vc_error(st, "not charged to the allocating task's memory cgroup");
+	rcu_read_unlock();
 	if (during - before < nr || during - before > nr + VC_MEMCG_SLACK)
 		vc_error(st, "charged %ld pages for %ld", during - before, nr);
 	__free_pages(page, order);

@@ -10,10 +10,19 @@ if [ ! -e $k ]; then
 fi
 # Two scans: an object must be unreferenced in two scans to be reported.
 echo scan > $k; sleep 1; echo scan > $k
-n=$(grep -c '^unreferenced object' $k)
-if [ "$n" -eq 0 ]; then
-	echo "ok 1 kmemleak_scan # no leaks"
+# Leaks the kernel's own tests make on purpose do not count:
+# slub_kunit's test_leak_destroy leaks one object to check that
+# kmem_cache_destroy() notices.
+deliberate='test_leak_destroy'
+report=$(cat $k)
+n=$(echo "$report" | grep -c '^unreferenced object')
+known=$(echo "$report" | awk -v re="$deliberate" '
+	/^unreferenced object/ { if (obj && hit) k++; obj = 1; hit = 0 }
+	$0 ~ re { hit = 1 }
+	END { if (obj && hit) k++; print k + 0 }')
+if [ "$n" -eq "$known" ]; then
+	echo "ok 1 kmemleak_scan # no leaks ($known deliberate: $deliberate)"
 else
-	head -40 $k
-	echo "not ok 1 kmemleak_scan # $n suspected leaks"
+	echo "$report" | head -60 | sed 's/^/# /'
+	echo "not ok 1 kmemleak_scan # $((n - known)) suspected leaks ($known deliberate ones not counted)"
 fi

@@ -485,8 +485,8 @@ walkers()
 	else
 		echo "$tail_pfn" > "$DEBUGFS/hwpoison/corrupt-pfn" 2>/dev/null
 		# shellcheck disable=SC2320 # the status of that write
-		rc=$?
-		ktap_print_msg "hwpoison: tail pfn $tail_pfn: status $rc," \
+		hw_rc=$?
+		ktap_print_msg "hwpoison: tail pfn $tail_pfn: status $hw_rc," \
 			"kpageflags $(kpageflags "$tail_pfn")"
 		if dmesg | grep -q "Memory failure: $(printf '%#x' "$tail_pfn"):"; then
 			walk_result ok hwpoison
