@@ -55,6 +55,7 @@ static const char * const vcompound_policy_names[NR_VCOMPOUND_POLICIES] = {
 };
 
 static LLIST_HEAD(vcompound_deferred);
+static void vcompound_reap(void);
 static void vcompound_deferred_work_fn(struct work_struct *work);
 static DECLARE_WORK(vcompound_deferred_work, vcompound_deferred_work_fn);
 
@@ -237,6 +238,14 @@ struct page *vcompound_alloc(gfp_t gfp, unsigned int order, int nid,
 
 	if (!vcompound_eligible(gfp, order))
 		return NULL;
+	/*
+	 * Release deferred frees first.  Where every free is deferred (no
+	 * CONFIG_PREEMPT_COUNT), a task that allocates and frees in a loop
+	 * would otherwise outrun the work item and pile up unreleased
+	 * memory until the OOM killer runs.
+	 */
+	if (unlikely(!llist_empty(&vcompound_deferred)))
+		vcompound_reap();
 
 	/* Pinned and vmapped: never from ZONE_MOVABLE, CMA or movable blocks. */
 	sub_gfp = gfp & ~(__GFP_VFALLBACK | __GFP_COMP | __GFP_ACCOUNT |
@@ -348,12 +357,18 @@ static void vcompound_release(void *addr)
 	count_vm_event(VCOMPOUND_FREE);
 }
 
-static void vcompound_deferred_work_fn(struct work_struct *work)
+/* Release the virtual compound pages whose free was deferred.  Sleeps. */
+static void vcompound_reap(void)
 {
 	struct llist_node *node, *next;
 
 	llist_for_each_safe(node, next, llist_del_all(&vcompound_deferred))
 		vcompound_release(node);
+}
+
+static void vcompound_deferred_work_fn(struct work_struct *work)
+{
+	vcompound_reap();
 }
 
 /**
