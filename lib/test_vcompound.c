@@ -816,27 +816,37 @@ static void vc_bad_atomic(struct vc_stats *st)
 	}
 }
 
-/* __GFP_NOFAIL: the fallback is tried like for any other request. */
-static void vc_bad_nofail(struct vc_stats *st)
+/*
+ * A request with @gfp, which the forced fallback must serve virtually: the
+ * contents written through the vmap address read back page by page.
+ */
+static void vc_bad_virtual(struct vc_stats *st, gfp_t gfp, unsigned int order,
+			   const char *what)
 {
-	const unsigned int order = VCOMPOUND_MIN_ORDER;
 	u32 seed = get_random_u32();
 	struct page *page;
 
 	st->cycles++;
-	page = alloc_pages(GFP_VFALLBACK | __GFP_NOFAIL, order);
+	page = alloc_pages(gfp, order);
 	if (!page) {
-		vc_error(st, "__GFP_NOFAIL returned NULL");
+		vc_error(st, "%s: allocation failed", what);
 		return;
 	}
 	st->allocated++;
 	if (vc_check_page(st, page, order)) {
 		if (!PageVcompound(page))
-			vc_error(st, "__GFP_NOFAIL: physical with the fallback forced");
+			vc_error(st, "%s: physical with the fallback forced", what);
 		vc_touch(page, order, seed, true);
 		vc_check(st, page, order, seed, true);
 	}
 	__free_pages(page, order);
+}
+
+/* __GFP_NOFAIL: the fallback is tried like for any other request. */
+static void vc_bad_nofail(struct vc_stats *st)
+{
+	vc_bad_virtual(st, GFP_VFALLBACK | __GFP_NOFAIL, VCOMPOUND_MIN_ORDER,
+		       "__GFP_NOFAIL");
 }
 
 /* Zone modifiers: every page of the virtual compound page in the zone. */
@@ -867,25 +877,8 @@ static void vc_bad_dma32(struct vc_stats *st)
 /* __GFP_HIGHMEM: pages may be highmem; only the vmap address is used. */
 static void vc_bad_highmem(struct vc_stats *st)
 {
-	const unsigned int order = 5;
-	u32 seed = get_random_u32();
-	struct page *page;
-
-	st->cycles++;
-	page = alloc_pages(GFP_HIGHUSER | __GFP_COMP | __GFP_VFALLBACK |
-			   __GFP_NOWARN, order);
-	if (!page) {
-		vc_error(st, "__GFP_HIGHMEM: allocation failed");
-		return;
-	}
-	st->allocated++;
-	if (vc_check_page(st, page, order)) {
-		if (!PageVcompound(page))
-			vc_error(st, "__GFP_HIGHMEM: physical with the fallback forced");
-		vc_touch(page, order, seed, true);
-		vc_check(st, page, order, seed, true);
-	}
-	__free_pages(page, order);
+	vc_bad_virtual(st, GFP_HIGHUSER | __GFP_COMP | __GFP_VFALLBACK |
+		       __GFP_NOWARN, 5, "__GFP_HIGHMEM");
 }
 
 /* No __GFP_COMP: the flag is ignored (and reported under DEBUG_VM). */
