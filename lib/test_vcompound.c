@@ -1211,6 +1211,8 @@ static void vc_contig(struct vc_stats *st, unsigned int pass)
 		}
 		cond_resched();
 	}
+	if (!tried)
+		vc_error(st, "no pageblock around the pages could be tried");
 	if (pass == 0)
 		pr_info("contig: pfns %#lx-%#lx, %lu pageblocks tried\n", lo, hi,
 			tried);
