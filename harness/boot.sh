@@ -100,10 +100,15 @@ splat='BUG:|WARNING:|Oops|KASAN:|UBSAN:|[Bb]ad page|possible circular locking|in
 # last test (90-kmemleak.sh) scans and fails on any leak but the deliberate
 # ones of the kernel's own tests, which the automatic scans report too.
 splat+='|Kernel panic|Call Trace:|detected stalls|blocked for more than'
+# Lines that can open a report without a WARNING:/BUG: line before them.
+splat+='|kernel BUG at|self-detected stall|expedited stalls|hard LOCKUP|soft lockup'
+splat+='|recursive locking|circular locking|possible irq lock inversion'
 # test_vcompound's badinput case brackets the warnings it must cause
 # ("badinput: ROW: expect warning: ..." to "badinput: ROW: expect end");
 # run_vcompound.sh checks them. Any other splat fails the run.
-if awk '/test_vcompound: badinput: [^ ]*: expect warning: /{skip=1} !skip{printf "%d:%s\n", NR, $0} /test_vcompound: badinput: [^ ]*: expect end/{skip=0}' "$log" |
+# A bracket that is never closed must not blind the rest of the log.
+if awk '/test_vcompound: badinput: [^ ]*: expect warning: /{skip=1; open=NR} !skip{printf "%d:%s\n", NR, $0} /test_vcompound: badinput: [^ ]*: expect end/{skip=0}
+	END { if (skip) printf "%d:BUG: unclosed expect-warning bracket opened at line %d\n", NR, open }' "$log" |
    grep -aE "^[0-9]+:.*($splat)" >"$out/splats.txt"; then
 	say "boot[$name]: kernel splats in $log:"
 	head -n 40 "$out/splats.txt"

@@ -5,7 +5,10 @@
 # CONFIG_FALLBACK_ALWAYS=y), the FALLBACK_ALWAYS kernels booted under QEMU
 # (VMAP_STACK on, which runs the KUnit suite at boot on x86_64, forced,
 # and once more with vcompound_fallback=late, not forced; VMAP_STACK off
-# with 32 KiB stacks and memory hotplug; and the
+# with 32 KiB stacks and memory hotplug; the late kernel (policy late,
+# lockdep, NUMA, THP=n, PREEMPT) booted so that the first fallback of the
+# boot happens inside a CPU online and inside memory hot-add, and booted
+# in full with the pfn walkers; a KASAN kernel without KASAN_VMALLOC; and the
 # debug kernel: KASAN, lockdep, DEBUG_VM, DEBUG_PAGEALLOC, kmemleak, with
 # the pfn walkers, memcg and the kernel's own mm suites), no new W=1 or
 # sparse warning on the lines the series touches (harness/matrix.sh on;
@@ -16,10 +19,10 @@
 # Usage: harness/test.sh [step ...]   (default: all steps)
 . "$(dirname "$0")/lib.sh"
 
-all_steps="roundtrip checkpatch docs kunit kunit-forced boot boot-late warnings boot-novmap boot-debug bisect selftest"
+all_steps="roundtrip checkpatch docs kunit kunit-forced boot boot-late warnings boot-novmap first-cpu first-hotplug boot-numa boot-kasan-novmalloc boot-debug bisect selftest"
 steps=${*:-$all_steps}
 mkdir -p "$BUILD/logs"
-total_pass=0 total_fail=0
+total_pass=0 total_fail=0 total_skip=0
 summary=()
 t0=$(date +%s)
 
@@ -37,16 +40,20 @@ run_step() {
 	set -e
 	# A step reports its own counts as "N passed, M failed"; otherwise
 	# it is one check, passed or failed by its exit status.
-	line=$(grep -Eo '[0-9]+ passed, [0-9]+ failed' "$log" | tail -n1 || true)
+	line=$(grep -Eo '[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?' "$log" | tail -n1 || true)
+	k=0
 	if [ -n "$line" ]; then
-		p=${line%% passed*}; f=${line#*passed, }; f=${f%% failed}
+		p=${line%% passed*}; f=${line#*passed, }; f=${f%% failed*}
+		case $line in *skipped) k=${line##*failed, }; k=${k%% skipped} ;; esac
 	else
 		p=$((rc == 0)); f=$((rc != 0))
 	fi
+	# A step whose checks all skipped proved nothing.
+	[ "$p" -gt 0 ] || [ "$f" -gt 0 ] || { f=1; say "$name: no check passed (all $k skipped?)"; }
 	[ "$rc" -eq 0 ] || [ "$f" -gt 0 ] || f=1
-	total_pass=$((total_pass + p)); total_fail=$((total_fail + f))
-	summary+=("$(printf '%-14s %-4s %4d passed %4d failed %5ds' "$name" \
-		"$([ "$rc" -eq 0 ] && echo ok || echo FAIL)" "$p" "$f" $(( $(date +%s) - start )))")
+	total_pass=$((total_pass + p)); total_fail=$((total_fail + f)); total_skip=$((total_skip + k))
+	summary+=("$(printf '%-20s %-4s %4d passed %4d failed %4d skipped %5ds' "$name" \
+		"$([ "$rc" -eq 0 ] && echo ok || echo FAIL)" "$p" "$f" "$k" $(( $(date +%s) - start )))")
 	[ "$rc" -eq 0 ] || summary+=("               log: $log")
 }
 
@@ -62,6 +69,10 @@ for s in $steps; do
 	boot-late)    run_step boot-late bash -c "'$HARNESS/build-kernel.sh' qemu && '$HARNESS/boot.sh' qemu --append vcompound_fallback=late" ;;
 	boot-novmap)  run_step boot-novmap bash -c "'$HARNESS/build-kernel.sh' qemu-novmap && '$HARNESS/boot.sh' qemu-novmap" ;;
 	warnings)     run_step warnings "$HARNESS/matrix.sh" on ;;
+	first-cpu)    run_step first-cpu bash -c "'$HARNESS/build-kernel.sh' late && '$HARNESS/boot.sh' late --timeout 400 --extra '$HARNESS/guest/first' --append 'kunit.enable=0 maxcpus=1 vc.first=cpu vc.only=first/run_first_fallback.sh'" ;;
+	first-hotplug) run_step first-hotplug bash -c "'$HARNESS/build-kernel.sh' late && '$HARNESS/boot.sh' late --timeout 400 --extra '$HARNESS/guest/first' --append 'kunit.enable=0 vc.first=hotplug vc.only=first/run_first_fallback.sh'" ;;
+	boot-numa)    run_step boot-numa bash -c "'$HARNESS/build-kernel.sh' late && '$HARNESS/boot.sh' late --timeout 1500 --append VCOMPOUND_WALKERS=1" ;;
+	boot-kasan-novmalloc) run_step boot-kasan-novmalloc bash -c "'$HARNESS/build-kernel.sh' kasan-novmalloc && '$HARNESS/boot.sh' kasan-novmalloc --timeout 900" ;;
 	boot-debug)   run_step boot-debug bash -c "'$HARNESS/build-kernel.sh' debug && '$HARNESS/boot.sh' debug --timeout 1800" ;;
 	bisect)       run_step bisect "$HARNESS/bisect.sh" qemu ;;
 	selftest)     run_step selftest "$HARNESS/selftest.sh" ;;
@@ -72,5 +83,6 @@ done
 echo
 echo "==== vcompound test summary ($(( ($(date +%s) - t0) / 60 )) min) ===="
 printf '%s\n' "${summary[@]}"
+echo "$total_skip skipped (each step's skips and their reasons are in its log)"
 echo "$total_pass passed, $total_fail failed"
 [ "$total_fail" -eq 0 ]

@@ -33,8 +33,10 @@
  *                and without __GFP_NOWARN), atomic context, __GFP_NOFAIL,
  *                __GFP_DMA32, __GFP_HIGHMEM, no __GFP_COMP, a free with the
  *                wrong order, free_pages() twice on the vmap address,
- *                split_page(), vfree() inside a large kmalloc() and
- *                page_address() of every page; the rows that must warn are
+ *                split_page(), vfree() inside a large kmalloc(), kfree()
+ *                and virt_to_folio() of a vmalloc() address, mapped and
+ *                unmapped, and page_address() of every page; the rows that
+ *                must warn are
  *                bracketed in the log (see vc_badinput());
  * 32 memcg       __GFP_ACCOUNT charges the loading task's memory cgroup
  *                once and the free uncharges it (skipped in the root cgroup);
@@ -178,6 +180,12 @@ MODULE_PARM_DESC(duration_s, "Seconds each pass of the stress case runs instead 
 static unsigned int hold_mb;
 module_param(hold_mb, uint, 0444);
 MODULE_PARM_DESC(hold_mb, "MiB of virtual compound pages held from load to rmmod after the cases (default: 0)");
+
+/* A size no other kmalloc() in the test kernels uses: the report names it. */
+#define VC_LEAK_SIZE	53394
+static bool leak_kmalloc;
+module_param(leak_kmalloc, bool, 0444);
+MODULE_PARM_DESC(leak_kmalloc, "Leak one large kmalloc() of " __stringify(VC_LEAK_SIZE) " bytes that took the fallback, for kmemleak to report (default: N)");
 
 static const char * const vc_policy_names[NR_VCOMPOUND_POLICIES] = {
 	[VCOMPOUND_LATE] = "late",
@@ -881,22 +889,40 @@ static void vc_bad_highmem(struct vc_stats *st)
 		       __GFP_NOWARN, 5, "__GFP_HIGHMEM");
 }
 
-/* No __GFP_COMP: the flag is ignored (and reported under DEBUG_VM). */
+/* No __GFP_COMP: the flag alone makes the request compound, and virtual. */
 static void vc_bad_no_comp(struct vc_stats *st)
 {
-	const unsigned int order = VCOMPOUND_MIN_ORDER;
-	struct page *page;
+	vc_bad_virtual(st, GFP_KERNEL | __GFP_VFALLBACK | __GFP_NOWARN,
+		       VCOMPOUND_MIN_ORDER, "no __GFP_COMP");
+}
+
+/*
+ * kfree() and virt_to_folio() of a vmalloc() address, mapped, and of the
+ * unmapped guard page after it: reported every time, nothing freed, no
+ * NULL dereference.
+ */
+static void vc_bad_kfree_vmalloc(struct vc_stats *st)
+{
+	char *p;
 
 	st->cycles++;
-	page = alloc_pages(GFP_KERNEL | __GFP_VFALLBACK | __GFP_NOWARN, order);
-	if (!page) {
+	p = vmalloc(PAGE_SIZE);
+	if (!p) {
 		st->nulls++;
 		return;
 	}
 	st->allocated++;
-	if (PageCompound(page) || is_vmalloc_addr(page_to_addr(page)))
-		vc_error(st, "no __GFP_COMP: got a compound or virtual page");
-	__free_pages(page, order);
+	memset(p, 0x5a, PAGE_SIZE);
+	kfree(p);
+	if (page_count(vmalloc_to_page(p)) != 1 || p[PAGE_SIZE - 1] != 0x5a)
+		vc_error(st, "kfree() of a vmalloc() address freed its page");
+	if (virt_to_folio(p))
+		vc_error(st, "virt_to_folio() of a vmalloc() address is not NULL");
+	/* The guard page: reserved for this area, never mapped. */
+	if (virt_to_folio(p + PAGE_SIZE) || virt_to_head_page(p + PAGE_SIZE))
+		vc_error(st, "virt_to_folio() of an unmapped vmalloc address is not NULL");
+	kfree(p + PAGE_SIZE);
+	vfree(p);
 }
 
 /* Freed with the wrong order: reported, and the right order used. */
@@ -1013,10 +1039,13 @@ static const struct vc_bad_row vc_bad_rows[] = {
 	{ "nofail", NULL, false, vc_bad_nofail },
 	{ "dma32", NULL, false, vc_bad_dma32 },
 	{ "highmem", NULL, false, vc_bad_highmem },
-	{ "no_comp", "__GFP_VFALLBACK without __GFP_COMP", true, vc_bad_no_comp },
+	{ "no_comp", NULL, false, vc_bad_no_comp },
 	{ "wrong_order", "freed with order 3, allocated with order 4", true,
 	  vc_bad_wrong_order },
-	{ "double_free", "that is no vcompound", false, vc_bad_double_free },
+	{ "double_free", "outside any virtual compound page", false,
+	  vc_bad_double_free },
+	{ "kfree_vmalloc", "outside any virtual compound page", false,
+	  vc_bad_kfree_vmalloc },
 	{ "split_page", "split_page() on a virtual compound page", false,
 	  vc_bad_split_page },
 	{ "vfree_inside", "inside a virtual compound page", false,
@@ -1507,6 +1536,30 @@ static bool vc_run_case(const struct vc_case *c, enum vcompound_policy run_polic
 	return true;
 }
 
+/*
+ * leak_kmalloc: a large kmalloc() that took the fallback, and whose only
+ * pointer is then dropped.  Its vm_struct and its struct pages still know
+ * its address; kmemleak must report it all the same
+ * (harness/guest/tests/90-kmemleak.sh).
+ */
+static bool __init vc_leak_kmalloc(void)
+{
+	enum vcompound_policy saved = vcompound_get_policy();
+	void *p;
+
+	vcompound_set_policy(VCOMPOUND_ALWAYS);
+	p = kmalloc(VC_LEAK_SIZE, GFP_KERNEL | __GFP_VFALLBACK | __GFP_NOWARN);
+	vcompound_set_policy(saved);
+	if (!p || !is_vmalloc_addr(p)) {
+		pr_err("leak_kmalloc: FAIL: kmalloc(%d) %s\n", VC_LEAK_SIZE,
+		       p ? "did not take the fallback" : "failed");
+		kfree(p);
+		return false;
+	}
+	pr_info("leak_kmalloc: leaked %d bytes\n", VC_LEAK_SIZE);
+	return true;
+}
+
 static int __init test_vcompound_init(void)
 {
 	enum vcompound_policy saved = vcompound_get_policy();
@@ -1546,6 +1599,8 @@ static int __init test_vcompound_init(void)
 	pr_info("done: %u of %u cases failed\n", failed, ran);
 	if (failed)
 		return -EINVAL;
+	if (leak_kmalloc && !vc_leak_kmalloc())
+		return -ENOMEM;
 	return hold_mb ? vc_hold() : 0;
 }
 

@@ -24,6 +24,8 @@
 #include <linux/memcontrol.h>
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
+#include <linux/shrinker.h>
+#include <linux/swap.h>
 #include <linux/slab.h>
 #include <linux/vcompound.h>
 #include <linux/vmalloc.h>
@@ -37,7 +39,26 @@
 
 /* The head chunk must hold all of struct folio. */
 static_assert(sizeof(struct folio) <= VCOMPOUND_HEAD_NR * sizeof(struct page));
+/*
+ * The fields kept in the fourth struct page overlay its lru.prev and
+ * index: its ->mapping stays TAIL_MAPPING, as free_tail_page_prepare()
+ * checks, and its compound_head stays intact.
+ */
+static_assert(offsetof(struct folio, _vcompound_off) ==
+	      3 * sizeof(struct page) + offsetof(struct page, lru.prev));
+static_assert(offsetof(struct folio, _vcompound_pages) ==
+	      3 * sizeof(struct page) + offsetof(struct page, index));
 
+/*
+ * Enabled once at boot by vcompound_init(), in process context and before
+ * any virtual compound page can exist, never from the allocation path:
+ * static_branch_enable() takes cpus_read_lock(), which the allocation path
+ * may already hold (memory hot-add, CPU online).  vcompound_alloc() tests
+ * the key's state, not a patched branch, so no virtual compound page is
+ * made before every branch site is patched.  Exported, not _GPL: it is
+ * read by virt_to_head_page() and virt_to_folio(), which modules of any
+ * licence use.
+ */
 DEFINE_STATIC_KEY_FALSE(vcompound_in_use_key);
 EXPORT_SYMBOL(vcompound_in_use_key);
 
@@ -54,8 +75,21 @@ static const char * const vcompound_policy_names[NR_VCOMPOUND_POLICIES] = {
 	[VCOMPOUND_ALWAYS] = "always",
 };
 
+/*
+ * A free deferred to the work item: written over the first bytes of the
+ * still mapped memory, which is ours until released.
+ */
+struct vcompound_deferred_node {
+	struct llist_node llnode;
+	unsigned int order;
+};
+
 static LLIST_HEAD(vcompound_deferred);
-static void vcompound_reap(void);
+/* Pages whose free is deferred: the shrinker's count. */
+static atomic_long_t vcompound_deferred_pages;
+/* Serialises releases, so that vcompound_flush_deferred() can wait. */
+static DEFINE_MUTEX(vcompound_reap_lock);
+static unsigned long vcompound_reap(bool wait);
 static void vcompound_deferred_work_fn(struct work_struct *work);
 static DECLARE_WORK(vcompound_deferred_work, vcompound_deferred_work_fn);
 
@@ -159,18 +193,33 @@ static bool vcompound_eligible(gfp_t gfp, unsigned int order)
 	/* vmap() sleeps. */
 	if (!gfpflags_allow_blocking(gfp))
 		return false;
-	/*
-	 * Callers of non-compound high-order pages index them with page + n
-	 * and split_page() them: they cannot take a virtual compound page.
-	 */
-	if (!(gfp & __GFP_COMP)) {
-		VM_WARN_ONCE(1, "__GFP_VFALLBACK without __GFP_COMP is ignored\n");
+	/* The page allocator makes every __GFP_VFALLBACK request compound. */
+	if (WARN_ON_ONCE(!(gfp & __GFP_COMP)))
 		return false;
-	}
-	/* Too early in boot for vmap(), or inside direct reclaim. */
-	if (!slab_is_available() || (current->flags & PF_MEMALLOC))
+	/*
+	 * Before vcompound_init() has enabled the key (early boot), or
+	 * inside direct reclaim: no fallback.
+	 */
+	if (!static_key_enabled(&vcompound_in_use_key) ||
+	    (current->flags & PF_MEMALLOC))
 		return false;
 	return true;
+}
+
+/*
+ * The vmap address is kept as an offset from VMALLOC_START, not as a
+ * pointer: kmemleak scans the memmap, and a pointer there would count as
+ * a reference to a large kmalloc() object that took the fallback, hiding
+ * its leak.
+ */
+static inline void vcompound_set_addr(struct folio *folio, void *addr)
+{
+	folio->_vcompound_off = addr ? (unsigned long)addr - VMALLOC_START : 0;
+}
+
+static inline void *vcompound_folio_addr(const struct folio *folio)
+{
+	return (void *)(VMALLOC_START + folio->_vcompound_off);
 }
 
 /* Free pages[from..to) that are not (yet) part of the compound page. */
@@ -185,10 +234,14 @@ static void vcompound_free_array(struct page **pages, unsigned int from,
 }
 
 /*
- * vmap() allocates its page tables with GFP_KERNEL: honour the caller's
+ * Map the pages at an address aligned to their total size, as a
+ * high-order page's address is (kmalloc() promises natural alignment for
+ * power-of-two sizes, and !VMAP_STACK stack code masks with THREAD_SIZE).
+ * The page tables are allocated with GFP_KERNEL: honour the caller's
  * GFP_NOFS/GFP_NOIO with the scope API, as __vmalloc_area_node() does.
  */
-static void *vcompound_vmap(struct page **pages, unsigned int nr, gfp_t gfp)
+static void *vcompound_vmap(struct page **pages, unsigned int nr, int nid,
+			    gfp_t gfp)
 {
 	unsigned int flags = 0;
 	void *addr;
@@ -198,7 +251,9 @@ static void *vcompound_vmap(struct page **pages, unsigned int nr, gfp_t gfp)
 	else if (!(gfp & (__GFP_FS | __GFP_IO)))
 		flags = memalloc_noio_save();
 
-	addr = vmap(pages, nr, VM_MAP, PAGE_KERNEL);
+	addr = vmap_vcompound(pages, nr, nid, (gfp & GFP_RECLAIM_MASK &
+			      ~(__GFP_NOFAIL | __GFP_RETRY_MAYFAIL)) |
+			      __GFP_NORETRY | __GFP_NOWARN);
 
 	if ((gfp & (__GFP_FS | __GFP_IO)) == __GFP_IO)
 		memalloc_nofs_restore(flags);
@@ -233,7 +288,7 @@ struct page *vcompound_alloc(gfp_t gfp, unsigned int order, int nid,
 	gfp_t sub_gfp;
 	struct page **pages;
 	struct page *head;
-	struct vm_struct *area;
+	struct folio *folio;
 	void *addr;
 
 	if (!vcompound_eligible(gfp, order))
@@ -245,7 +300,7 @@ struct page *vcompound_alloc(gfp_t gfp, unsigned int order, int nid,
 	 * memory until the OOM killer runs.
 	 */
 	if (unlikely(!llist_empty(&vcompound_deferred)))
-		vcompound_reap();
+		vcompound_reap(false);
 
 	/* Pinned and vmapped: never from ZONE_MOVABLE, CMA or movable blocks. */
 	sub_gfp = gfp & ~(__GFP_VFALLBACK | __GFP_COMP | __GFP_ACCOUNT |
@@ -282,13 +337,10 @@ struct page *vcompound_alloc(gfp_t gfp, unsigned int order, int nid,
 	if (got < nr)
 		goto fail_free;
 
-	addr = vcompound_should_fail() ? NULL : vcompound_vmap(pages, nr, gfp);
+	/* vmap_vcompound() publishes @pages in the vm_struct, for release. */
+	addr = vcompound_should_fail() ? NULL : vcompound_vmap(pages, nr, nid, gfp);
 	if (!addr)
 		goto fail_free;
-	/* vunmap() leaves ->pages alone: vcompound_release() frees it. */
-	area = find_vm_area(addr);
-	area->pages = pages;
-	area->nr_pages = nr;
 
 	/* Make it one compound page, as prep_compound_page() would. */
 	__folio_set_head((struct folio *)head);
@@ -305,11 +357,11 @@ struct page *vcompound_alloc(gfp_t gfp, unsigned int order, int nid,
 		set_page_private(p, 0);
 	}
 	prep_compound_head(head, order);
-	folio_set_vcompound(page_folio(head));
-	page_folio(head)->_vcompound_addr = addr;
+	folio = page_folio(head);
+	folio_set_vcompound(folio);
+	vcompound_set_addr(folio, addr);
+	folio->_vcompound_pages = pages;
 
-	if (!vcompound_in_use())
-		static_branch_enable(&vcompound_in_use_key);
 	atomic_long_inc(&vcompound_live);
 	count_vm_event(VCOMPOUND_ALLOC);
 	trace_vcompound_alloc(head, order, gfp, addr);
@@ -330,45 +382,78 @@ fail:
  * Unmap a virtual compound page whose compound metadata is already torn
  * down to the head chunk, and give its memory back.  Sleeps.
  */
-static void vcompound_release(void *addr)
+static unsigned int vcompound_release(void *addr)
 {
 	struct vm_struct *area = find_vm_area(addr);
 	struct page **pages;
 	unsigned int i, nr;
 
 	if (WARN_ONCE(!area || !area->pages, "freeing unknown vcompound %p\n", addr))
-		return;
+		return 0;
 	pages = area->pages;
 	nr = area->nr_pages;
 	vunmap(addr);
 
-	for (i = VCOMPOUND_HEAD_NR; i < nr; i++) {
-		struct page *p = pages[i];
-
-		p->mapping = NULL;
-		p->index = 0;
-		clear_compound_head(p);
-		/* Tails have a zero refcount: give them back directly. */
-		free_unref_page(p, 0);
-	}
+	/* Unlinked by vcompound_free(), with a zero refcount: give them back. */
+	for (i = VCOMPOUND_HEAD_NR; i < nr; i++)
+		free_unref_page(pages[i], 0);
 	/* Now an ordinary compound page of VCOMPOUND_HEAD_ORDER. */
 	free_unref_page(pages[0], VCOMPOUND_HEAD_ORDER);
 	kvfree(pages);
 	count_vm_event(VCOMPOUND_FREE);
+	return nr;
 }
 
-/* Release the virtual compound pages whose free was deferred.  Sleeps. */
-static void vcompound_reap(void)
+/*
+ * Release the virtual compound pages whose free was deferred.  Sleeps.
+ * With @wait false, leave them to a release already in progress.
+ * Return: how many pages went back to the page allocator.
+ */
+static unsigned long vcompound_reap(bool wait)
 {
 	struct llist_node *node, *next;
+	unsigned long freed = 0, pending = 0;
 
-	llist_for_each_safe(node, next, llist_del_all(&vcompound_deferred))
-		vcompound_release(node);
+	if (wait)
+		mutex_lock(&vcompound_reap_lock);
+	else if (!mutex_trylock(&vcompound_reap_lock))
+		return 0;
+	llist_for_each_safe(node, next, llist_del_all(&vcompound_deferred)) {
+		struct vcompound_deferred_node *d =
+			container_of(node, struct vcompound_deferred_node, llnode);
+
+		/* Read before the release frees the memory it lives in. */
+		pending += 1UL << d->order;
+		freed += vcompound_release(d);
+	}
+	atomic_long_sub(pending, &vcompound_deferred_pages);
+	mutex_unlock(&vcompound_reap_lock);
+	return freed;
+}
+
+/*
+ * Reclaim releases deferred frees too: where every free is deferred (no
+ * CONFIG_PREEMPT_COUNT), a burst of frees could otherwise leave memory
+ * waiting for the work item while an allocation runs into the OOM killer.
+ */
+static unsigned long vcompound_shrink_count(struct shrinker *shrink,
+					    struct shrink_control *sc)
+{
+	return atomic_long_read(&vcompound_deferred_pages);
+}
+
+static unsigned long vcompound_shrink_scan(struct shrinker *shrink,
+					   struct shrink_control *sc)
+{
+	unsigned long freed = vcompound_reap(false);
+
+	mm_account_reclaimed_pages(freed);
+	return freed ?: SHRINK_STOP;
 }
 
 static void vcompound_deferred_work_fn(struct work_struct *work)
 {
-	vcompound_reap();
+	vcompound_reap(true);
 }
 
 /**
@@ -382,6 +467,8 @@ static void vcompound_deferred_work_fn(struct work_struct *work)
 void vcompound_flush_deferred(void)
 {
 	flush_work(&vcompound_deferred_work);
+	/* Also wait for a release that vcompound_alloc() or reclaim runs. */
+	vcompound_reap(true);
 }
 EXPORT_SYMBOL_GPL(vcompound_flush_deferred);
 
@@ -401,14 +488,29 @@ EXPORT_SYMBOL_GPL(vcompound_flush_deferred);
 void vcompound_free(struct page *page, unsigned int order)
 {
 	struct folio *folio = page_folio(page);
-	unsigned int real = folio_order(folio);
-	void *addr = folio->_vcompound_addr;
+	unsigned int real = folio_order(folio), i;
+	void *addr = vcompound_folio_addr(folio);
+	struct page **pages = folio->_vcompound_pages;
 
 	VM_WARN_ONCE(order != real,
 		     "vcompound %p freed with order %u, allocated with order %u\n",
 		     addr, order, real);
 	memcg_kmem_uncharge_page(page, real);
-	folio->_vcompound_addr = NULL;
+	/*
+	 * Unlink the pages beyond the head chunk now, in any context, not
+	 * when the release runs: until then a pfn walker that meets one must
+	 * see a lone page with a zero refcount (in flight to the allocator),
+	 * not a tail of a head that is already an order-2 page.
+	 */
+	for (i = VCOMPOUND_HEAD_NR; i < (1U << real); i++) {
+		struct page *p = pages[i];
+
+		p->mapping = NULL;
+		p->index = 0;
+		clear_compound_head(p);
+	}
+	vcompound_set_addr(folio, NULL);
+	folio->_vcompound_pages = NULL;
 	folio_clear_vcompound(folio);
 	/*
 	 * Leave an ordinary order-VCOMPOUND_HEAD_ORDER compound page behind,
@@ -427,7 +529,10 @@ void vcompound_free(struct page *page, unsigned int order)
 	}
 	/* The memory is ours until released: use it as the list node. */
 	count_vm_event(VCOMPOUND_FREE_DEFERRED);
-	if (llist_add((struct llist_node *)addr, &vcompound_deferred))
+	atomic_long_add(1L << real, &vcompound_deferred_pages);
+	((struct vcompound_deferred_node *)addr)->order = real;
+	if (llist_add(&((struct vcompound_deferred_node *)addr)->llnode,
+		      &vcompound_deferred))
 		schedule_work(&vcompound_deferred_work);
 }
 
@@ -471,15 +576,15 @@ void *vcompound_page_to_addr(const struct page *page)
 	unsigned long i;
 
 	if (page == &folio->page)
-		return folio->_vcompound_addr;
+		return vcompound_folio_addr(folio);
 	i = page - &folio->page;
 	/* Beyond the head chunk, a tail records its index itself. */
 	if (i >= VCOMPOUND_HEAD_NR)
 		i = page->index;
 	VM_WARN_ON_ONCE_PAGE(i >= folio_nr_pages(folio), page);
-	return folio->_vcompound_addr + i * PAGE_SIZE;
+	return vcompound_folio_addr(folio) + i * PAGE_SIZE;
 }
-EXPORT_SYMBOL(vcompound_page_to_addr);
+EXPORT_SYMBOL_GPL(vcompound_page_to_addr);
 
 /**
  * vcompound_nth_page - compound_nth_page() for a virtual compound page
@@ -494,14 +599,40 @@ struct page *vcompound_nth_page(struct page *page, unsigned long n)
 	unsigned long i = 0;
 
 	if (page != &folio->page)
-		i = (vcompound_page_to_addr(page) - folio->_vcompound_addr) >>
+		i = (vcompound_page_to_addr(page) - vcompound_folio_addr(folio)) >>
 			PAGE_SHIFT;
 	i += n;
 	if (WARN_ON_ONCE(i >= folio_nr_pages(folio)))
 		return NULL;
-	return vmalloc_to_page(folio->_vcompound_addr + i * PAGE_SIZE);
+	return folio->_vcompound_pages[i];
 }
-EXPORT_SYMBOL(vcompound_nth_page);
+EXPORT_SYMBOL_GPL(vcompound_nth_page);
+
+/**
+ * vcompound_addr_to_page - addr_to_page() for a vmalloc address
+ * @addr: An address in the vmalloc range.
+ *
+ * The out-of-line part of addr_to_page(), virt_to_head_page() and
+ * virt_to_folio(): only an address inside a virtual compound page has a
+ * page there.  Any other vmalloc address is a caller's bug (kfree() of a
+ * vmalloc() address, say): it is reported every time, ratelimited, and
+ * %NULL is returned, so that the caller frees nothing.  Exported, not
+ * _GPL, for the same reason as vcompound_in_use_key.
+ *
+ * Context: Any context.
+ * Return: The page that backs @addr, or %NULL.
+ */
+struct page *vcompound_addr_to_page(const void *addr)
+{
+	struct page *page = vmalloc_to_page(addr);
+
+	if (likely(page && PageVcompound(page)))
+		return page;
+	WARN_RATELIMIT(1, "%p is a vmalloc address outside any virtual compound page\n",
+		       addr);
+	return NULL;
+}
+EXPORT_SYMBOL(vcompound_addr_to_page);
 
 static int __init vcompound_fallback_setup(char *str)
 {
@@ -570,13 +701,33 @@ DEFINE_DEBUGFS_ATTRIBUTE(vcompound_live_fops, vcompound_live_get, NULL, "%llu\n"
 
 static int __init vcompound_init(void)
 {
-	struct dentry *dir;
+	struct shrinker *shrinker;
 
+	/* Before any virtual compound page can exist: see the key's comment. */
+	static_branch_enable(&vcompound_in_use_key);
+
+	shrinker = shrinker_alloc(0, "vcompound-deferred");
+	if (shrinker) {
+		shrinker->count_objects = vcompound_shrink_count;
+		shrinker->scan_objects = vcompound_shrink_scan;
+		shrinker->seeks = 0;
+		shrinker_register(shrinker);
+	} else {
+		pr_warn("no shrinker: reclaim will not release deferred frees\n");
+	}
 	/* Apply vcompound_fallback= to the static key. */
 	vcompound_set_policy(vcompound_policy);
 	if (vcompound_policy != VCOMPOUND_LATE)
 		pr_info("fallback policy: %s\n",
 			vcompound_policy_names[vcompound_policy]);
+	return 0;
+}
+core_initcall(vcompound_init);
+
+/* debugfs itself is a core_initcall that may run after vcompound_init(). */
+static int __init vcompound_debugfs_init(void)
+{
+	struct dentry *dir;
 
 	dir = debugfs_create_dir("vcompound", NULL);
 	debugfs_create_file("policy", 0644, dir, NULL, &vcompound_policy_fops);
@@ -586,4 +737,4 @@ static int __init vcompound_init(void)
 #endif
 	return 0;
 }
-core_initcall(vcompound_init);
+late_initcall(vcompound_debugfs_init);

@@ -11,8 +11,11 @@
 #include <linux/fault-inject.h>
 #include <linux/gfp.h>
 #include <linux/highmem.h>
+#include <linux/kthread.h>
+#include <linux/sched/task_stack.h>
 #include <linux/mm.h>
 #include <linux/mmzone.h>
+#include <linux/pagemap.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/vcompound.h>
@@ -329,10 +332,10 @@ static void vc_test_nofail_highmem(struct kunit *test)
 }
 
 /*
- * Misuse that CONFIG_DEBUG_VM reports: without it, the flag is ignored
- * without __GFP_COMP, and a free with the wrong order uses the right one.
- * With it, the warnings are expected: test_vcompound's badinput case
- * checks them, here they would count as failures.
+ * Misuse that CONFIG_DEBUG_VM reports: without it, a free with the wrong
+ * order uses the right one.  With it, the warning is expected:
+ * test_vcompound's badinput case checks it, here it would count as a
+ * failure.
  */
 static void vc_test_misuse(struct kunit *test)
 {
@@ -343,12 +346,6 @@ static void vc_test_misuse(struct kunit *test)
 	if (IS_ENABLED(CONFIG_DEBUG_VM))
 		kunit_skip(test, "warns with CONFIG_DEBUG_VM: see test_vcompound badinput");
 	vc_force(test, true);
-
-	page = alloc_pages(VC_GFP & ~__GFP_COMP, order);
-	KUNIT_ASSERT_NOT_NULL(test, page);
-	KUNIT_EXPECT_FALSE(test, PageCompound(page));
-	KUNIT_EXPECT_FALSE(test, is_vmalloc_addr(page_to_addr(page)));
-	__free_pages(page, order);
 
 	page = alloc_pages(VC_GFP, order);
 	KUNIT_ASSERT_NOT_NULL(test, page);
@@ -499,6 +496,14 @@ static void vc_test_kmalloc(struct kunit *test)
 	kvfree(p);
 	vc_expect_unmapped(test, p);
 
+	/* kmalloc() aligns power-of-two sizes naturally, virtual or not. */
+	p = kmalloc(32 * 1024, GFP_KERNEL | __GFP_VFALLBACK);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_TRUE(test, is_vmalloc_addr(p));
+	KUNIT_EXPECT_TRUE_MSG(test, IS_ALIGNED((unsigned long)p, 32 * 1024),
+			      "kmalloc(32 KiB) at %px", p);
+	kfree(p);
+
 	/* Without the flag: physically contiguous as always. */
 	p = kmalloc(size, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, p);
@@ -516,6 +521,157 @@ static void vc_test_kmalloc(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	KUNIT_EXPECT_FALSE(test, PageVcompound(addr_to_page(p)));
 	kvfree(p);
+}
+
+/*
+ * The static key behind vcompound_in_use() is enabled at boot, in process
+ * context, before any virtual compound page can exist: never from the
+ * allocation path, which may run under cpus_read_lock() (memory hot-add,
+ * CPU online).  A boot with vcompound_fallback=late runs this suite before
+ * any fallback has happened, so a key that is switched on lazily fails here.
+ */
+static void vc_test_key_at_boot(struct kunit *test)
+{
+	KUNIT_EXPECT_TRUE_MSG(test, static_key_enabled(&vcompound_in_use_key),
+			      "vcompound_in_use_key is not enabled: it would be enabled from the allocation path");
+}
+
+/*
+ * A high-order page is naturally aligned, and kmalloc() promises it for
+ * power-of-two sizes: so is a virtual compound page's address.
+ */
+static void vc_test_align(struct kunit *test)
+{
+	unsigned int order;
+	struct page *page;
+	void *addr;
+
+	vc_force(test, true);
+	for (order = VCOMPOUND_MIN_ORDER; order <= min(MAX_PAGE_ORDER, 10); order++) {
+		page = alloc_pages(VC_GFP, order);
+		KUNIT_ASSERT_NOT_NULL(test, page);
+		KUNIT_EXPECT_TRUE(test, PageVcompound(page));
+		addr = page_to_addr(page);
+		KUNIT_EXPECT_TRUE_MSG(test, IS_ALIGNED((unsigned long)addr, PAGE_SIZE << order),
+				      "order %u at %px is not aligned to %lu", order, addr,
+				      PAGE_SIZE << order);
+		__free_pages(page, order);
+	}
+}
+
+/*
+ * A free that must be deferred (here under a spinlock) unlinks the tails
+ * from the head at once: until the work item runs, a pfn walker that meets
+ * a tail must not find it pointing at a head that is already an order-2
+ * page.  Checked before the work item can run on this CPU.
+ */
+static void vc_test_deferred_unlink(struct kunit *test)
+{
+	const unsigned int order = 5, nr = 1U << order;
+	struct page *page, *tails[1U << 5];
+	unsigned int i, linked = 0;
+
+	vc_force(test, true);
+	page = alloc_pages(VC_GFP, order);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_ASSERT_TRUE(test, PageVcompound(page));
+	for (i = VCOMPOUND_HEAD_NR; i < nr; i++)
+		tails[i] = compound_nth_page(page, i);
+	spin_lock(&vc_lock);
+	__free_pages(page, order);
+	for (i = VCOMPOUND_HEAD_NR; i < nr; i++)
+		linked += compound_head(tails[i]) == page;
+	spin_unlock(&vc_lock);
+	KUNIT_EXPECT_EQ_MSG(test, linked, 0U,
+			    "%u tails still linked to the freed head", linked);
+}
+
+/*
+ * The flag alone is enough: a caller that passes __GFP_VFALLBACK has said
+ * it needs no physical contiguity, so the request is made compound and
+ * can fall back, e.g. __get_free_pages(GFP_KERNEL | __GFP_VFALLBACK, n).
+ */
+static void vc_test_flag_alone(struct kunit *test)
+{
+	const unsigned int order = 4;
+	unsigned long addr;
+	struct page *page;
+
+	vc_force(test, true);
+	addr = __get_free_pages(GFP_KERNEL | __GFP_VFALLBACK | __GFP_NOWARN, order);
+	KUNIT_ASSERT_NE(test, addr, 0UL);
+	KUNIT_EXPECT_TRUE(test, is_vmalloc_addr((void *)addr));
+	memset((void *)addr, 0x3c, PAGE_SIZE << order);
+	free_pages(addr, order);
+
+	page = alloc_pages(GFP_KERNEL | __GFP_VFALLBACK | __GFP_NOWARN, order);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_EXPECT_TRUE(test, PageVcompound(page));
+	KUNIT_EXPECT_EQ(test, compound_order(page), order);
+	__free_pages(page, order);
+}
+
+/*
+ * Folios go to the page cache and to anonymous memory, which index them
+ * by pfn: every folio allocator strips the flag (on NUMA kernels
+ * folio_alloc() is the one in mm/mempolicy.c).
+ */
+static void vc_test_folio_alloc(struct kunit *test)
+{
+	const gfp_t gfp = GFP_KERNEL | __GFP_VFALLBACK | __GFP_NOWARN;
+	const unsigned int order = 4;
+	struct folio *folio;
+
+	vc_force(test, true);
+	folio = folio_alloc(gfp, order);
+	KUNIT_ASSERT_NOT_NULL(test, folio);
+	KUNIT_EXPECT_FALSE_MSG(test, folio_test_vcompound(folio), "folio_alloc()");
+	folio_put(folio);
+
+	folio = __folio_alloc_node(gfp, order, numa_node_id());
+	KUNIT_ASSERT_NOT_NULL(test, folio);
+	KUNIT_EXPECT_FALSE_MSG(test, folio_test_vcompound(folio), "__folio_alloc_node()");
+	folio_put(folio);
+
+	folio = filemap_alloc_folio(gfp, order);
+	KUNIT_ASSERT_NOT_NULL(test, folio);
+	KUNIT_EXPECT_FALSE_MSG(test, folio_test_vcompound(folio), "filemap_alloc_folio()");
+	folio_put(folio);
+}
+
+static int vc_stack_fn(void *data)
+{
+	return 0;
+}
+
+/*
+ * Task stacks are virtual compound pages only where the architecture's
+ * stack code was audited for it (HAVE_ARCH_VCOMPOUND_STACK), with
+ * CONFIG_VMAP_STACK off and stacks of VCOMPOUND_MIN_ORDER or more.  UML
+ * is not audited: harness/kunit.sh gives it 32 KiB stacks (order 3).
+ */
+static void vc_test_task_stack(struct kunit *test)
+{
+	bool want = IS_ENABLED(CONFIG_HAVE_ARCH_VCOMPOUND_STACK) &&
+		    !IS_ENABLED(CONFIG_VMAP_STACK) &&
+		    THREAD_SIZE_ORDER >= VCOMPOUND_MIN_ORDER;
+	struct task_struct *tsk;
+	struct page *page;
+	void *stack;
+
+	vc_force(test, true);
+	tsk = kthread_create(vc_stack_fn, NULL, "vc_stack");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(tsk));
+	stack = task_stack_page(tsk);
+	page = is_vmalloc_addr(stack) ? vmalloc_to_page(stack) : virt_to_page(stack);
+	KUNIT_EXPECT_EQ_MSG(test, PageVcompound(page), want,
+			    "stack order %d, HAVE_ARCH_VCOMPOUND_STACK=%d, VMAP_STACK=%d",
+			    THREAD_SIZE_ORDER,
+			    IS_ENABLED(CONFIG_HAVE_ARCH_VCOMPOUND_STACK),
+			    IS_ENABLED(CONFIG_VMAP_STACK));
+	if (PageVcompound(page))
+		KUNIT_EXPECT_TRUE(test, IS_ALIGNED((unsigned long)stack, THREAD_SIZE));
+	kthread_stop(tsk);
 }
 
 /* The vmstat counters follow allocations and frees. */
@@ -543,6 +699,7 @@ static void vc_test_vmstat(struct kunit *test)
 }
 
 static struct kunit_case vcompound_test_cases[] = {
+	KUNIT_CASE(vc_test_key_at_boot),
 	KUNIT_CASE_PARAM(vc_test_alloc, vc_gen_params),
 	KUNIT_CASE_PARAM(vc_test_free, vc_free_gen_params),
 	KUNIT_CASE(vc_test_get_free_pages),
@@ -554,6 +711,11 @@ static struct kunit_case vcompound_test_cases[] = {
 	KUNIT_CASE(vc_test_fault_injection),
 	KUNIT_CASE(vc_test_kmalloc),
 	KUNIT_CASE(vc_test_vmstat),
+	KUNIT_CASE(vc_test_align),
+	KUNIT_CASE(vc_test_deferred_unlink),
+	KUNIT_CASE(vc_test_flag_alone),
+	KUNIT_CASE(vc_test_folio_alloc),
+	KUNIT_CASE(vc_test_task_stack),
 	{}
 };
 

@@ -19,8 +19,11 @@ bs=$(cat /sys/devices/system/memory/block_size_bytes)
 blk=$(( addr / 0x$bs ))
 if echo "$addr" > /sys/devices/system/memory/probe && [ -d /sys/devices/system/memory/memory$blk ]; then
 	a1=$(vmstat vcompound_alloc)
-	# With the fallback forced, the section's memmap is a virtual compound page.
-	if [ $((a1 - a0)) -ge 1 ]; then
+	# With the fallback forced, the section's memmap is a virtual compound
+	# page; under the other policies, with memory plentiful, it is not.
+	if ! grep -q '\[always\]' /sys/kernel/debug/vcompound/policy; then
+		echo "ok 1 hotplug_add # memory$blk added (policy: $(cat /sys/kernel/debug/vcompound/policy))"
+	elif [ $((a1 - a0)) -ge 1 ]; then
 		echo "ok 1 hotplug_add # memory$blk, memmap virtual: vcompound_alloc +$((a1 - a0))"
 	else
 		echo "not ok 1 hotplug_add # memory$blk added, but its memmap is not virtual"
@@ -45,3 +48,4 @@ elif grep -q 'busy' /tmp/off.err; then
 else
 	echo "not ok 3 hotplug_offline # $(cat /tmp/off.err)"
 fi
+
