@@ -107,7 +107,7 @@ splat+='|recursive locking|circular locking|possible irq lock inversion'
 # ("badinput: ROW: expect warning: ..." to "badinput: ROW: expect end");
 # run_vcompound.sh checks them. Any other splat fails the run.
 # A bracket that is never closed must not blind the rest of the log.
-if awk '/test_vcompound: badinput: [^ ]*: expect warning: /{skip=1; open=NR} !skip{printf "%d:%s\n", NR, $0} /test_vcompound: badinput: [^ ]*: expect end/{skip=0}
+if awk '/test_vcompound: badinput: [^ ]*: expect warnings?: /{skip=1; open=NR} !skip{printf "%d:%s\n", NR, $0} /test_vcompound: badinput: [^ ]*: expect end/{skip=0}
 	END { if (skip) printf "%d:BUG: unclosed expect-warning bracket opened at line %d\n", NR, open }' "$log" |
    grep -aE "^[0-9]+:.*($splat)" >"$out/splats.txt"; then
 	say "boot[$name]: kernel splats in $log:"

@@ -20,9 +20,10 @@ args=(run --kunitconfig=mm/tests --build_dir="$dir" --jobs="$JOBS"
       --make_options="CC=ccache gcc" --timeout=600)
 [ $forced = 1 ] && args+=(--kconfig_add CONFIG_FALLBACK_ALWAYS=y)
 # UML is an architecture whose stack code is not audited for virtual
-# compound stacks: give it order-3 stacks (eligible for the fallback), so
-# that vc_test_task_stack checks that they never take it.
-[ "$arch" = um ] && args+=(--kconfig_add CONFIG_KERNEL_STACK_ORDER=3)
+# compound stacks: give it order-3 stacks from the page allocator (no
+# VMAP_STACK), eligible for the fallback, so that vc_test_task_stack checks
+# that they never take it.
+[ "$arch" = um ] && args+=(--kconfig_add CONFIG_KERNEL_STACK_ORDER=3 --kconfig_add CONFIG_VMAP_STACK=n)
 [ "$arch" = um ] || args+=(--arch="$arch" --kconfig_add CONFIG_SERIAL_8250=y)
 say "kunit[$name]: kunit.py ${args[*]} ${extra[*]}"
 cd "$LINUX"

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Last guest test: on a kernel with kmemleak (the debug configuration),
 # scan for leaks after everything else ran.  test_vcompound first leaks
-# one large kmalloc() that took the fallback (leak_kmalloc=1, 53394 bytes):
+# one large kmalloc() that took the fallback (leak_kmalloc=1, 1060921 bytes):
 # kmemleak must report it, although its vm_struct and its struct pages
 # know its address.  No other leak may be reported. KTAP.
 echo "TAP version 13"
@@ -31,10 +31,10 @@ for s in 1 2; do
 done
 # Leaks made on purpose do not count: slub_kunit's test_leak_destroy leaks
 # one object to check that kmem_cache_destroy() notices; ours has its size.
-deliberate='test_leak_destroy|size 53394'
+deliberate='test_leak_destroy|size 1060921'
 report=$(cat $k)
 n=$(echo "$report" | grep -c '^unreferenced object')
-ours=$(echo "$report" | grep -c '^unreferenced object .*(size 53394)')
+ours=$(echo "$report" | grep -c '^unreferenced object .*(size 1060921)')
 known=$(echo "$report" | awk -v re="$deliberate" '
 	/^unreferenced object/ { if (obj && hit) k++; obj = 1; hit = 0 }
 	$0 ~ re { hit = 1 }
@@ -52,7 +52,7 @@ if [ $leak = 0 ]; then
 elif [ "$ours" -eq 1 ]; then
 	echo "ok 2 kmemleak_vcompound_leak # reported"
 else
-	echo "not ok 2 kmemleak_vcompound_leak # the leaked large kmalloc() (53394 bytes, virtual) was reported $ours times"
+	echo "not ok 2 kmemleak_vcompound_leak # the leaked large kmalloc() (1060921 bytes, virtual) was reported $ours times"
 	rc=1
 fi
 exit $rc
