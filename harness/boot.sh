@@ -44,8 +44,11 @@ log=$out/console.log
 [ -f "$kernel" ] || die "boot[$name]: no $kernel (build it: harness/build-kernel.sh $name)"
 grep -q '^CONFIG_DEVPORT=y' "$out/.config" ||
 	say "boot[$name]: WARNING: CONFIG_DEVPORT is not set: the guest cannot report its verdict"
-# The series' kselftest and its test module, as /opt/vcompound.
-if [ -f "$out/lib/test_vcompound.ko" ]; then
+# The series' kselftest and its test module, as /opt/vcompound (only if
+# this configuration builds it: a stale module of an earlier configuration
+# must not be booted).
+rm -rf "$out/kselftest/vcompound"
+if grep -q '^CONFIG_TEST_VCOMPOUND=m' "$out/.config" && [ -f "$out/lib/test_vcompound.ko" ]; then
 	rm -rf "$out/kselftest" && mkdir -p "$out/kselftest"
 	cp -r "$LINUX/tools/testing/selftests/vcompound" "$out/kselftest/"
 	cp "$out/lib/test_vcompound.ko" "$out/kselftest/vcompound/"
@@ -53,7 +56,8 @@ fi
 # The kernel's own test modules this configuration built, as /opt/suites.
 rm -rf "$out/kselftest/suites"
 for m in test_vmalloc test_meminit; do
-	[ -f "$out/lib/$m.ko" ] || continue
+	M=$(echo "$m" | tr a-z A-Z)
+	grep -q "^CONFIG_$M=m" "$out/.config" && [ -f "$out/lib/$m.ko" ] || continue
 	mkdir -p "$out/kselftest/suites"
 	cp "$out/lib/$m.ko" "$out/kselftest/suites/"
 done
