@@ -190,7 +190,8 @@ MODULE_PARM_DESC(hold_mb, "MiB of virtual compound pages held from load to rmmod
 #define VC_LEAK_SIZE	1060921
 static bool leak_kmalloc;
 module_param(leak_kmalloc, bool, 0444);
-MODULE_PARM_DESC(leak_kmalloc, "Leak one large kmalloc() of " __stringify(VC_LEAK_SIZE) " bytes that took the fallback, for kmemleak to report (default: N)");
+MODULE_PARM_DESC(leak_kmalloc,
+		 "Leak a large kmalloc() that took the fallback, for kmemleak (default: N)");
 
 static const char * const vc_policy_names[NR_VCOMPOUND_POLICIES] = {
 	[VCOMPOUND_LATE] = "late",

@@ -501,7 +501,7 @@ static void vc_test_kmalloc(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	KUNIT_EXPECT_TRUE(test, is_vmalloc_addr(p));
 	KUNIT_EXPECT_TRUE_MSG(test, IS_ALIGNED((unsigned long)p, 32 * 1024),
-			      "kmalloc(32 KiB) at %px", p);
+			      "kmalloc(32 KiB) at %p", p);
 	kfree(p);
 
 	/* Without the flag: physically contiguous as always. */
@@ -553,7 +553,7 @@ static void vc_test_align(struct kunit *test)
 		KUNIT_EXPECT_TRUE(test, PageVcompound(page));
 		addr = page_to_addr(page);
 		KUNIT_EXPECT_TRUE_MSG(test, IS_ALIGNED((unsigned long)addr, PAGE_SIZE << order),
-				      "order %u at %px is not aligned to %lu", order, addr,
+				      "order %u at %p is not aligned to %lu", order, addr,
 				      PAGE_SIZE << order);
 		__free_pages(page, order);
 	}
