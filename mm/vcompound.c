@@ -445,7 +445,8 @@ static unsigned long vcompound_shrink_count(struct shrinker *shrink,
 static unsigned long vcompound_shrink_scan(struct shrinker *shrink,
 					   struct shrink_control *sc)
 {
-	unsigned long freed = vcompound_reap(false);
+	/* Wait for a release in progress: its pages are what reclaim wants. */
+	unsigned long freed = vcompound_reap(true);
 
 	mm_account_reclaimed_pages(freed);
 	return freed ?: SHRINK_STOP;

@@ -451,9 +451,12 @@ static void vc_test_fault_injection(struct kunit *test)
 		   ok, fell, before, after);
 	KUNIT_EXPECT_GT(test, ok, 0UL);
 	/*
-	 * Slab caches (the page arrays, vmap areas) keep a few dozen pages
-	 * whatever happens, so the count is not exact; but with at least 256
-	 * failures, leaking even one page per failure shows.
+	 * Slab caches (the page arrays, the vmap areas that the size-aligned
+	 * mappings split) and the kernel page tables of newly used parts of
+	 * the vmalloc range grow by some pages whatever happens (136 seen in
+	 * 800 cycles), so the count is not exact.  A leak of even one page
+	 * per failure would be at least @fell pages: judge against half of
+	 * that, with at least 256 failures.
 	 */
 	KUNIT_EXPECT_GE(test, fell, 256UL);
 	/*
@@ -463,7 +466,7 @@ static void vc_test_fault_injection(struct kunit *test)
 	if (IS_ENABLED(CONFIG_KASAN_GENERIC))
 		kunit_info(test, "free page count not checked: KASAN's quarantine holds freed objects\n");
 	else
-		KUNIT_EXPECT_LE(test, before > after ? before - after : 0, 128UL);
+		KUNIT_EXPECT_LT(test, before > after ? before - after : 0, fell / 2);
 #else
 	kunit_skip(test, "needs CONFIG_FAULT_INJECTION");
 #endif
