@@ -5,8 +5,9 @@
 # fragment asks for must be in the final .config, or the build fails
 # naming it (VC_NOCHECK=1 skips that, for series prefixes that do not
 # define every option yet). VC_OUT overrides the output directory, VC_CONF
-# the configuration file. A conf's MAY_DROP lists options that Kconfig may
-# refuse (a dependency the configuration is there to test). Usage: harness/build-kernel.sh NAME [make targets...]
+# the configuration file. A conf's MUST_DROP lists options that Kconfig must
+# refuse although a fragment asks for them (a dependency the configuration
+# is there to test). Usage: harness/build-kernel.sh NAME [make targets...]
 . "$(dirname "$0")/lib.sh"
 
 name=${1:?usage: build-kernel.sh NAME [targets]}
@@ -15,7 +16,7 @@ conf=$HARNESS/configs/$name.conf
 # VC_CONF: a .conf file elsewhere (harness/matrix.sh generates some).
 [ -z "${VC_CONF:-}" ] || conf=$VC_CONF
 [ -f "$conf" ] || die "no configuration $name ($conf)"
-ARCH= BASE= FRAGMENTS= MAY_DROP=
+ARCH= BASE= FRAGMENTS= MUST_DROP=
 # shellcheck source=/dev/null
 . "$conf"
 out=${VC_OUT:-$BUILD/out/$name}
@@ -30,7 +31,7 @@ say "build[$name]: configuring ($BASE + ${FRAGMENTS})"
 (cd "$out" && ARCH=$ARCH "$LINUX/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" "${frags[@]}") >>"$log" 2>&1 ||
 	die "build[$name]: merge_config.sh failed (see $log)"
 "${mk[@]}" -s olddefconfig >>"$log" 2>&1 || die "build[$name]: olddefconfig failed (see $log)"
-[ -n "${VC_NOCHECK:-}" ] || VC_MAY_DROP="$MAY_DROP" python3 "$HARNESS/checkconfig.py" "$out/.config" "${frags[@]}" ||
+[ -n "${VC_NOCHECK:-}" ] || VC_MUST_DROP="$MUST_DROP" python3 "$HARNESS/checkconfig.py" "$out/.config" "${frags[@]}" ||
 	die "build[$name]: requested options did not stick (reproduce: harness/build-kernel.sh $name)"
 
 targets=("$@")

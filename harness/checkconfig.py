@@ -4,9 +4,9 @@
 
 Usage: checkconfig.py FINAL_CONFIG FRAGMENT...
 Exits 1 naming each option whose final value differs from the request.
-Options named in the environment variable VC_MAY_DROP (space separated)
-may end up unset: Kconfig refusing them is what such a configuration tests;
-they are reported, not failed.
+Options named in the environment variable VC_MUST_DROP (space separated)
+must end up unset although a fragment asks for them: Kconfig refusing them
+is what such a configuration tests.
 """
 import os
 import re
@@ -33,12 +33,16 @@ wanted = {}
 for frag in sys.argv[2:]:
     for opt, want in parse(frag).items():
         wanted[opt] = (want, frag)
-may_drop = set(os.environ.get("VC_MAY_DROP", "").split())
+must_drop = set(os.environ.get("VC_MUST_DROP", "").split())
 bad = 0
 for opt, (want, frag) in wanted.items():
     got = final.get(opt, "n")
-    if got != want and got == "n" and opt in may_drop:
-        print(f"checkconfig: {opt}={want} requested by {frag} was dropped by Kconfig (expected: MAY_DROP)")
+    if opt in must_drop:
+        if got == "n":
+            print(f"checkconfig: {opt}={want} requested by {frag} was refused by Kconfig, as it must be")
+        else:
+            print(f"checkconfig: {opt}={got} but Kconfig must refuse it here (MUST_DROP)", file=sys.stderr)
+            bad += 1
         continue
     if got != want:
         print(f"checkconfig: {opt}={want} requested by {frag} but final .config has {opt}={got}",

@@ -554,8 +554,8 @@ bool vcompound_vfree(const void *addr)
 
 	if (!is_vmalloc_addr(addr))
 		return false;
-	page = vmalloc_to_page(addr);
-	if (!page || !PageVcompound(page))
+	page = vcompound_vmalloc_page(addr);
+	if (!page)
 		return false;
 	if (WARN_ONCE(page_to_addr(compound_head(page)) != addr,
 		      "vfree(%p) inside a virtual compound page\n", addr))
@@ -610,6 +610,26 @@ struct page *vcompound_nth_page(struct page *page, unsigned long n)
 EXPORT_SYMBOL_GPL(vcompound_nth_page);
 
 /**
+ * vcompound_vmalloc_page - The page behind a virtual compound page's address
+ * @addr: An address in the vmalloc range.
+ *
+ * The one test of whether a vmalloc address lies inside a virtual compound
+ * page, for the callers that must tell such memory from vmalloc() memory
+ * (vfree(), kvrealloc(), the sparse memmap), quietly.
+ *
+ * Context: Any context.
+ * Return: The page that backs @addr if it lies in a virtual compound page,
+ * or %NULL.
+ */
+struct page *vcompound_vmalloc_page(const void *addr)
+{
+	struct page *page = vmalloc_to_page(addr);
+
+	return page && PageVcompound(page) ? page : NULL;
+}
+EXPORT_SYMBOL_GPL(vcompound_vmalloc_page);
+
+/**
  * vcompound_addr_to_page - addr_to_page() for a vmalloc address
  * @addr: An address in the vmalloc range.
  *
@@ -625,9 +645,9 @@ EXPORT_SYMBOL_GPL(vcompound_nth_page);
  */
 struct page *vcompound_addr_to_page(const void *addr)
 {
-	struct page *page = vmalloc_to_page(addr);
+	struct page *page = vcompound_vmalloc_page(addr);
 
-	if (likely(page && PageVcompound(page)))
+	if (likely(page))
 		return page;
 	WARN_RATELIMIT(1, "%p is a vmalloc address outside any virtual compound page\n",
 		       addr);

@@ -22,7 +22,12 @@ if echo "$addr" > /sys/devices/system/memory/probe && [ -d /sys/devices/system/m
 	# With the fallback forced, the section's memmap is a virtual compound
 	# page; under the other policies, with memory plentiful, it is not.
 	if ! grep -q '\[always\]' /sys/kernel/debug/vcompound/policy; then
-		echo "ok 1 hotplug_add # memory$blk added (policy: $(cat /sys/kernel/debug/vcompound/policy))"
+		# Memory is plentiful here: nothing may have fallen back.
+		if [ "$a1" = "$a0" ]; then
+			echo "ok 1 hotplug_add # memory$blk added, memmap physical (policy: $(cat /sys/kernel/debug/vcompound/policy))"
+		else
+			echo "not ok 1 hotplug_add # memory$blk added, but vcompound_alloc moved $a0 -> $a1 with memory plentiful"
+		fi
 	elif [ $((a1 - a0)) -ge 1 ]; then
 		echo "ok 1 hotplug_add # memory$blk, memmap virtual: vcompound_alloc +$((a1 - a0))"
 	else
