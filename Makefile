@@ -3,7 +3,7 @@
 # See README.md. All targets install the Debian packages they need.
 
 .PHONY: help setup base apply export roundtrip checkpatch bisect build \
-	boot run kunit kunit-x86 test selftest bench matrix stress clean
+	boot run kunit kunit-x86 test selftest bench matrix stress mutants clean
 
 CONFIG ?= qemu
 
@@ -75,6 +75,10 @@ stress: apply
 	harness/build-kernel.sh qemu
 	harness/boot.sh qemu --mem 256M --timeout $$(( 2 * $(STRESS_SECONDS) + 600 )) \
 		--append "VCOMPOUND_TEST=stress VCOMPOUND_STRESS_SECONDS=$(STRESS_SECONDS) VCOMPOUND_STRESS_FRAGMENT_MB=96"
+
+## make mutants     mutation testing: every mutant of harness/mutants.py through KUnit (UML) and, if it survives, a qemu-novmap boot; writes harness/mutants-results.md (NAMES="a b" for a subset)
+mutants: apply
+	harness/mutants.sh $(NAMES)
 
 ## make selftest    regression tests of the harness itself (broken patches must fail)
 selftest: setup

@@ -4,7 +4,8 @@
 # and harness/guest/tests, if present) and judge the run. The serial console
 # goes to stdout and build/out/NAME/console.log. The run passes only if the
 # guest reported "pass" through isa-debug-exit (QEMU exit code 1), the log
-# has no kernel splat, and the KTAP in the log (parsed with the kernel's
+# has no kernel splat, its skips are those VC_EXPECT lists (if set: see
+# harness/expect.py), and the KTAP in the log (parsed with the kernel's
 # kunit.py by harness/ktap-results.py into build/out/NAME/results.txt) has at
 # least one test and no failure.
 # Usage: harness/boot.sh NAME [--append "CMDLINE"] [--timeout SECS] [--mem 512M] [--smp 2]
@@ -99,14 +100,14 @@ grep -aq '^vc-init: cannot write the verdict' "$log" &&
 	causes+=("guest could not write the verdict to /dev/port (CONFIG_DEVPORT=y missing?)")
 grep -ah '^vc-init: FAIL' "$log" || true
 
-splat='BUG:|WARNING:|Oops|KASAN:|UBSAN:|[Bb]ad page|possible circular locking|inconsistent lock state'
-# kmemleak's "N new suspected memory leaks" is not matched here: the guest's
+# The kernel log lines that count as a splat: one list, shipped with the
+# series' kselftest, which judges the module's runs by it too.
+# kmemleak's "N new suspected memory leaks" is not in it: the guest's
 # last test (90-kmemleak.sh) scans and fails on any leak but the deliberate
 # ones of the kernel's own tests, which the automatic scans report too.
-splat+='|Kernel panic|Call Trace:|detected stalls|blocked for more than'
-# Lines that can open a report without a WARNING:/BUG: line before them.
-splat+='|kernel BUG at|self-detected stall|expedited stalls|hard LOCKUP|soft lockup'
-splat+='|recursive locking|circular locking|possible irq lock inversion'
+splats=$LINUX/tools/testing/selftests/vcompound/splats
+[ -s "$splats" ] || die "boot[$name]: no $splats (the series' list of kernel splats)"
+splat=$(grep -v '^#' "$splats" | paste -sd '|' -)
 # test_vcompound's badinput case brackets the warnings it must cause
 # ("badinput: ROW: expect warning: ..." to "badinput: ROW: expect end");
 # run_vcompound.sh checks them. Any other splat fails the run.
@@ -127,6 +128,14 @@ summary=$(tail -n1 "$out/ktap-summary.txt")
 read -r passed failed skipped < <(echo "$summary" | sed -E 's/[^0-9]+/ /g')
 [ $((passed + failed + skipped)) -gt 0 ] || causes+=("no KTAP test results in the log")
 [ "$failed" -eq 0 ] || causes+=("$failed test(s) failed (see $out/results.txt)")
+# VC_EXPECT (harness/test.sh sets it per step): the skips this boot may
+# have, each with its reason, and the sections that must report.
+if [ -n "${VC_EXPECT:-}" ]; then
+	if ! /usr/bin/python3 "$HARNESS/expect.py" "$out/results.txt" "$VC_EXPECT" >"$out/expect.txt"; then
+		causes+=("not as $VC_EXPECT expects: $(grep -v ': note:' "$out/expect.txt" | head -n3 | paste -sd ';' -)")
+	fi
+	cat "$out/expect.txt"
+fi
 
 if [ ${#causes[@]} -gt 0 ]; then
 	echo "$summary"

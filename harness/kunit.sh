@@ -39,7 +39,16 @@ skipped=$(sed -n 's/.*skipped: \([0-9]*\).*/\1/p' <<<"$summary")
 crashed=$(sed -n 's/.*crashed: \([0-9]*\).*/\1/p' <<<"$summary")
 errors=$(sed -n 's/.*errors: \([0-9]*\).*/\1/p' <<<"$summary")
 failed=$(( ${failed:-0} + ${crashed:-0} + ${errors:-0} ))
+# One "PASS|FAIL|SKIP case" line per case, for harness/expect.py.
+sed -nE '/=/d; s/^\[..:..:..\] \[PASSED\] (.*)/PASS \1/p; s/^\[..:..:..\] \[SKIPPED\] (.*)/SKIP \1/p;
+	 s/^\[..:..:..\] \[(FAILED|CRASHED)\] (.*)/FAIL \2/p' "$BUILD/$name.log" >"$BUILD/$name.results"
+# VC_EXPECT (harness/test.sh sets it per step): the skips this run may have.
+expect_ok=1
+if [ -n "${VC_EXPECT:-}" ]; then
+	/usr/bin/python3 "$HARNESS/expect.py" "$BUILD/$name.results" "$VC_EXPECT" || expect_ok=0
+fi
 echo "kunit[$name]: ${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped"
+[ $expect_ok = 1 ] || die "kunit[$name]: skips not as $VC_EXPECT expects"
 if [ "$rc" -ne 0 ] || [ -z "$passed" ] || [ "${passed:-0}" -eq 0 ]; then
 	die "kunit[$name] failed (log: $BUILD/$name.log; reproduce: harness/kunit.sh $*)"
 fi

@@ -13,13 +13,17 @@
 # the pfn walkers, memcg and the kernel's own mm suites), no new W=1 or
 # sparse warning on the lines the series touches (harness/matrix.sh on;
 # the full build matrix is "make matrix"), bisectability,
-# and the harness's own regression tests. Every step runs even if an
+# and the harness's own regression tests; mutants-smoke: three mutants of
+# the series (harness/mutants.py) that KUnit must kill (the full set is
+# "make mutants"); boot-4g: the qemu kernel with memory above 4 GiB, for
+# the zone-modifier checks.  Each KUnit and boot step's skips must be those
+# harness/expect/STEP lists, with reasons. Every step runs even if an
 # earlier one failed; the last line is "N passed, N failed". Optional
 # step: kunit-x86 (kunit.py --arch=x86_64, a kernel of its own).
 # Usage: harness/test.sh [step ...]   (default: all steps)
 . "$(dirname "$0")/lib.sh"
 
-all_steps="roundtrip checkpatch docs kunit kunit-forced boot boot-late warnings boot-novmap first-cpu first-hotplug boot-numa boot-kasan-novmalloc boot-debug bisect selftest"
+all_steps="roundtrip checkpatch docs kunit kunit-forced mutants-smoke boot boot-late boot-4g warnings boot-novmap first-cpu first-hotplug boot-numa boot-kasan-novmalloc boot-debug bisect selftest"
 steps=${*:-$all_steps}
 mkdir -p "$BUILD/logs"
 total_pass=0 total_fail=0 total_skip=0
@@ -34,6 +38,16 @@ run_step() {
 	local log=$BUILD/logs/$name.log start rc p f line
 	start=$(date +%s)
 	say "=== $name: $*"
+	# The skips this step may have, with their reasons, and the sections
+	# that must report (harness/expect.py): every KUnit and boot step has
+	# its list.
+	case $name in
+	kunit*|boot*|first-*)
+		export VC_EXPECT=$HARNESS/expect/$name
+		[ -f "$VC_EXPECT" ] || die "no $VC_EXPECT: every KUnit and boot step lists its expected skips"
+		;;
+	*) unset VC_EXPECT ;;
+	esac
 	set +e
 	"$@" 2>&1 | tee "$log"
 	rc=${PIPESTATUS[0]}
@@ -65,8 +79,10 @@ for s in $steps; do
 	kunit)        run_step kunit "$HARNESS/kunit.sh" ;;
 	kunit-forced) run_step kunit-forced "$HARNESS/kunit.sh" --forced ;;
 	kunit-x86)    run_step kunit-x86 "$HARNESS/kunit.sh" --arch=x86_64 ;;
+	mutants-smoke) run_step mutants-smoke "$HARNESS/mutants.sh" --smoke ;;
 	boot)         run_step boot bash -c "'$HARNESS/build-kernel.sh' qemu && '$HARNESS/boot.sh' qemu" ;;
 	boot-late)    run_step boot-late bash -c "'$HARNESS/build-kernel.sh' qemu && '$HARNESS/boot.sh' qemu --append vcompound_fallback=late" ;;
+	boot-4g)      run_step boot-4g bash -c "'$HARNESS/build-kernel.sh' qemu && '$HARNESS/boot.sh' qemu --mem 4608M --append 'vc.only=vcompound/run_vcompound.sh VCOMPOUND_TEST=badinput'" ;;
 	boot-novmap)  run_step boot-novmap bash -c "'$HARNESS/build-kernel.sh' qemu-novmap && '$HARNESS/boot.sh' qemu-novmap" ;;
 	warnings)     run_step warnings "$HARNESS/matrix.sh" on ;;
 	first-cpu)    run_step first-cpu bash -c "'$HARNESS/build-kernel.sh' late && '$HARNESS/boot.sh' late --timeout 400 --extra '$HARNESS/guest/first' --append 'kunit.enable=0 maxcpus=1 vc.first=cpu vc.only=first/run_first_fallback.sh'" ;;

@@ -39,7 +39,8 @@
  *                must warn are
  *                bracketed in the log (see vc_badinput());
  * 32 memcg       __GFP_ACCOUNT charges the loading task's memory cgroup
- *                once and the free uncharges it (skipped in the root cgroup);
+ *                once and the free uncharges it, at once even when the release is
+ *                deferred (skipped in the root cgroup);
  * 64 contig      alloc_contig_range() of every pageblock around live
  *                virtual compound pages of every order: each call finishes,
  *                and none takes a range holding one of their pages.
@@ -762,6 +763,8 @@ struct vc_bad_row {
 	void (*run)(struct vc_stats *st);
 	/* Warned every time (ratelimited), not once. */
 	bool repeats;
+	/* A reason the row means nothing in this machine, or NULL. */
+	const char *(*skip)(void);
 };
 
 /* A virtual compound page of @order for a badinput row, or NULL (an error). */
@@ -821,8 +824,10 @@ static void vc_bad_atomic(struct vc_stats *st)
 				   __GFP_NOWARN, order);
 		spin_unlock(&vc_lock);
 		st->cycles++;
+		/* Memory is plentiful when badinput runs: no excuse for NULL. */
 		if (!page) {
 			st->nulls++;
+			vc_error(st, "order %u: atomic request got NULL", order);
 			continue;
 		}
 		st->allocated++;
@@ -863,6 +868,21 @@ static void vc_bad_nofail(struct vc_stats *st)
 {
 	vc_bad_virtual(st, GFP_VFALLBACK | __GFP_NOFAIL, VCOMPOUND_MIN_ORDER,
 		       "__GFP_NOFAIL");
+}
+
+/* A zone above ZONE_DMA32 with memory: else any page is a DMA32 page. */
+static const char *vc_dma32_skip(void)
+{
+#ifdef CONFIG_ZONE_DMA32
+	int nid;
+
+	for_each_online_node(nid)
+		if (populated_zone(&NODE_DATA(nid)->node_zones[ZONE_NORMAL]))
+			return NULL;
+	return "no memory above 4 GiB: every page is a DMA32 page";
+#else
+	return "CONFIG_ZONE_DMA32 is off";
+#endif
 }
 
 /* Zone modifiers: every page of the virtual compound page in the zone. */
@@ -961,7 +981,13 @@ static void vc_bad_double_free(struct vc_stats *st)
 	addr = (unsigned long)page_to_addr(page);
 	free_pages(addr, order);
 	vcompound_flush_deferred();
+	if (vmalloc_to_page((void *)addr))
+		vc_error(st, "double free: still mapped after the first free");
 	free_pages(addr, order);
+	/* Refused: the head chunk was not freed a second time. */
+	if (page_ref_count(page) < 0)
+		vc_error(st, "double free: the head's refcount went to %d",
+			 page_ref_count(page));
 }
 
 /* split_page() of a virtual compound page: refused, the page intact. */
@@ -1045,7 +1071,7 @@ static const struct vc_bad_row vc_bad_rows[] = {
 	{ "order_too_big_nowarn", NULL, false, vc_bad_order_nowarn },
 	{ "atomic", NULL, false, vc_bad_atomic },
 	{ "nofail", NULL, false, vc_bad_nofail },
-	{ "dma32", NULL, false, vc_bad_dma32 },
+	{ "dma32", NULL, false, vc_bad_dma32, false, vc_dma32_skip },
 	{ "highmem", NULL, false, vc_bad_highmem },
 	{ "no_comp", NULL, false, vc_bad_no_comp },
 	{ "wrong_order", "freed with order 3, allocated with order 4", true,
@@ -1085,6 +1111,13 @@ static void vc_badinput(struct vc_stats *st, unsigned int pass)
 		const struct vc_bad_row *r = &vc_bad_rows[i];
 		bool warns = r->warning && (!r->debug_vm || IS_ENABLED(CONFIG_DEBUG_VM));
 		unsigned long errors = st->errors;
+		const char *why = r->skip ? r->skip() : NULL;
+
+		if (why) {
+			if (pass == 0)
+				pr_info("badinput: %s: SKIP %s\n", r->name, why);
+			continue;
+		}
 
 		if (warns)
 			pr_info("badinput: %s: expect warning%s: %s\n", r->name,
@@ -1104,6 +1137,8 @@ static void vc_badinput(struct vc_stats *st, unsigned int pass)
 #ifdef CONFIG_MEMCG
 /* Charges of other tasks of the cgroup the counter may see meanwhile. */
 #define VC_MEMCG_SLACK	64
+/* Deferred frees in a row: far over the slack if they stayed charged. */
+#define VC_MEMCG_BURST	16
 
 static const char *vc_memcg_skip(void)
 {
@@ -1123,7 +1158,8 @@ static const char *vc_memcg_skip(void)
 
 /*
  * memcg: __GFP_ACCOUNT charges a virtual compound page once, to the memory
- * cgroup of the task that allocates it, and the free uncharges it.  Order
+ * cgroup of the task that allocates it, and the free uncharges it, at
+ * once even when the release is deferred.  Order
  * 8 is above the per-cpu charge batch, so the counter moves by exactly the
  * page's size.
  */
@@ -1135,6 +1171,7 @@ static void vc_memcg(struct vc_stats *st, unsigned int pass)
 	long before, during, after;
 	struct page *page;
 	struct folio *folio;
+	int i;
 
 	before = page_counter_read(&memcg->memory);
 	st->cycles++;
@@ -1164,6 +1201,33 @@ static void vc_memcg(struct vc_stats *st, unsigned int pass)
 	if (pass == 0)
 		pr_info("memcg: order %u charged %ld pages, uncharged %ld\n", order,
 			during - before, during - after);
+
+	/*
+	 * A burst of frees that must be deferred (under a spinlock): the
+	 * charges go at once, not when the work item releases the memory,
+	 * so deferred memory never counts against a memcg limit.  Read
+	 * before anything waits for the work item.
+	 */
+	before = page_counter_read(&memcg->memory);
+	for (i = 0; i < VC_MEMCG_BURST; i++) {
+		st->cycles++;
+		page = alloc_pages(GFP_KERNEL_ACCOUNT | __GFP_COMP | __GFP_VFALLBACK |
+				   __GFP_NOWARN, order);
+		if (!page) {
+			st->nulls++;
+			vc_error(st, "burst: allocation %d failed", i);
+			break;
+		}
+		st->allocated++;
+		spin_lock(&vc_lock);
+		__free_pages(page, order);
+		spin_unlock(&vc_lock);
+	}
+	after = page_counter_read(&memcg->memory);
+	if (after - before > VC_MEMCG_SLACK)
+		vc_error(st, "burst: %ld pages still charged after %d deferred frees of %ld",
+			 after - before, VC_MEMCG_BURST, nr);
+	vcompound_flush_deferred();
 out:
 	mem_cgroup_put(memcg);
 }
@@ -1211,7 +1275,7 @@ static void vc_contig(struct vc_stats *st, unsigned int pass)
 {
 	struct page *held[VC_WALK_NR];
 	unsigned int order[VC_WALK_NR];
-	unsigned long lo = ULONG_MAX, hi = 0, tried = 0, pfn, j;
+	unsigned long lo = ULONG_MAX, hi = 0, tried = 0, tried_vc = 0, pfn, j;
 	u32 seed = get_random_u32();
 	struct zone *zone = NULL;
 	int i, ret;
@@ -1245,6 +1309,7 @@ static void vc_contig(struct vc_stats *st, unsigned int pass)
 		ret = alloc_contig_range(pfn, end, MIGRATE_MOVABLE,
 					 GFP_KERNEL | __GFP_NOWARN);
 		tried++;
+		tried_vc += vc;
 		if (!ret) {
 			free_contig_range(pfn, pageblock_nr_pages);
 			if (vc)
@@ -1252,11 +1317,12 @@ static void vc_contig(struct vc_stats *st, unsigned int pass)
 		}
 		cond_resched();
 	}
-	if (!tried)
-		vc_error(st, "no pageblock around the pages could be tried");
+	if (!tried_vc)
+		vc_error(st, "no tried pageblock held a virtual compound page (%lu tried)",
+			 tried);
 	if (pass == 0)
-		pr_info("contig: pfns %#lx-%#lx, %lu pageblocks tried\n", lo, hi,
-			tried);
+		pr_info("contig: pfns %#lx-%#lx, %lu pageblocks tried, %lu with a vcompound page\n",
+			lo, hi, tried, tried_vc);
 
 	for (i = 0; i < VC_WALK_NR; i++) {
 		if (!held[i])
@@ -1415,6 +1481,8 @@ struct vc_case {
 	void (*run)(struct vc_stats *st, unsigned int pass);
 	/* After the leak check. */
 	void (*teardown)(struct vc_stats *st);
+	/* Every request must get a page; with the policy "always", virtual. */
+	bool all_served;
 };
 
 static const struct vc_case vc_cases[VC_NR_CASES] = {
@@ -1429,6 +1497,7 @@ static const struct vc_case vc_cases[VC_NR_CASES] = {
 		.setup = vc_stress_setup,
 		.run = vc_stress_run,
 		.teardown = vc_stress_teardown,
+		.all_served = true,
 	},
 	[VC_FAULT] = {
 		.name = "fault",
@@ -1440,6 +1509,7 @@ static const struct vc_case vc_cases[VC_NR_CASES] = {
 		.policy = VCOMPOUND_LATE,
 		.skip = vc_fragment_skip,
 		.run = vc_fragment,
+		.all_served = true,
 	},
 	[VC_BADINPUT] = {
 		.name = "badinput",
@@ -1466,6 +1536,7 @@ static bool vc_run_case(const struct vc_case *c, enum vcompound_policy run_polic
 	unsigned long ev0[VC_NR_EV], ev1[VC_NR_EV], free_before, free_after;
 	struct vc_stats st = { };
 	long live_before, live_after, leaked;
+	enum vcompound_policy case_policy;
 	const char *why;
 	unsigned int pass;
 	int ret;
@@ -1476,7 +1547,8 @@ static bool vc_run_case(const struct vc_case *c, enum vcompound_policy run_polic
 		return true;
 	}
 
-	vcompound_set_policy(c->policy == VC_RUN_POLICY ? run_policy : c->policy);
+	case_policy = c->policy == VC_RUN_POLICY ? run_policy : c->policy;
+	vcompound_set_policy(case_policy);
 	ret = c->setup ? c->setup(&st) : 0;
 	if (ret) {
 		vcompound_set_policy(run_policy);
@@ -1484,29 +1556,19 @@ static bool vc_run_case(const struct vc_case *c, enum vcompound_policy run_polic
 		return false;
 	}
 
-	vc_events(ev0);
 	c->run(&st, 0);
+	/*
+	 * Measured from after the warm-up pass, which populates the vmalloc
+	 * page tables and slab caches the case needs; vc_settle() purges the
+	 * lazily freed vmap areas, so the measured passes reuse that range.
+	 */
 	free_before = vc_settle();
 	live_before = vcompound_nr_live();
+	vc_events(ev0);
 	for (pass = 1; pass <= test_repeat_count; pass++)
 		c->run(&st, pass);
 	free_after = vc_settle();
 	leaked = (long)(free_before - free_after);
-	/*
-	 * Pages the warm-up did not settle (vmalloc page tables for a vmap
-	 * address range reached for the first time, slabs on another CPU)
-	 * stay with the first measurement only; a leak comes back with
-	 * every pass.  So a loss over the slack is measured once more.
-	 */
-	if (leaked > VC_LEAK_SLACK) {
-		pr_info("%s: %ld pages lost over the first passes: measuring again\n",
-			c->name, leaked);
-		free_before = free_after;
-		for (pass = 1; pass <= test_repeat_count; pass++)
-			c->run(&st, pass);
-		free_after = vc_settle();
-		leaked = (long)(free_before - free_after);
-	}
 	live_after = vcompound_nr_live();
 	vc_events(ev1);
 
@@ -1527,9 +1589,29 @@ static bool vc_run_case(const struct vc_case *c, enum vcompound_policy run_polic
 		pr_err("%s: FAIL %s (%lu failed checks)\n", c->name, st.reason, st.errors);
 		return false;
 	}
+	if (c->all_served && st.nulls) {
+		pr_err("%s: FAIL %lu of %lu requests got NULL\n", c->name, st.nulls,
+		       st.cycles);
+		return false;
+	}
+	if (c->all_served && case_policy == VCOMPOUND_ALWAYS &&
+	    st.virt != st.allocated) {
+		pr_err("%s: FAIL %lu of %lu pages physical with the fallback forced\n",
+		       c->name, st.allocated - st.virt, st.allocated);
+		return false;
+	}
 	if (vc_live_count_is_ours() && live_after != live_before) {
 		pr_err("%s: FAIL %ld virtual compound pages leaked\n", c->name,
 		       live_after - live_before);
+		return false;
+	}
+	/* Each allocation counted once, each release once. */
+	if (vc_live_count_is_ours() && vc_ev_buf &&
+	    (long)(ev1[VC_EV_ALLOC] - ev0[VC_EV_ALLOC]) -
+	    (long)(ev1[VC_EV_FREE] - ev0[VC_EV_FREE]) != live_after - live_before) {
+		pr_err("%s: FAIL vcompound_alloc +%lu, vcompound_free +%lu, live %+ld\n",
+		       c->name, ev1[VC_EV_ALLOC] - ev0[VC_EV_ALLOC],
+		       ev1[VC_EV_FREE] - ev0[VC_EV_FREE], live_after - live_before);
 		return false;
 	}
 	/*
