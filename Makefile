@@ -73,7 +73,7 @@ matrix: apply
 STRESS_SECONDS ?= 300
 stress: apply
 	harness/build-kernel.sh qemu
-	harness/boot.sh qemu --mem 256M --timeout $$(( 2 * $(STRESS_SECONDS) + 600 )) \
+	harness/boot.sh qemu --mem 256M --timeout $$(( 3 * $(STRESS_SECONDS) + 600 )) \
 		--append "VCOMPOUND_TEST=stress VCOMPOUND_STRESS_SECONDS=$(STRESS_SECONDS) VCOMPOUND_STRESS_FRAGMENT_MB=96"
 
 ## make mutants     mutation testing: every mutant of harness/mutants.py through KUnit (UML) and, if it survives, a qemu-novmap boot; writes harness/mutants-results.md (NAMES="a b" for a subset)

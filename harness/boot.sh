@@ -107,7 +107,7 @@ grep -ah '^vc-init: FAIL' "$log" || true
 # ones of the kernel's own tests, which the automatic scans report too.
 splats=$LINUX/tools/testing/selftests/vcompound/splats
 [ -s "$splats" ] || die "boot[$name]: no $splats (the series' list of kernel splats)"
-splat=$(grep -v '^#' "$splats" | paste -sd '|' -)
+splat=$(grep -v -e '^#' -e '^$' "$splats" | paste -sd '|' -)
 # test_vcompound's badinput case brackets the warnings it must cause
 # ("badinput: ROW: expect warning: ..." to "badinput: ROW: expect end");
 # run_vcompound.sh checks them. Any other splat fails the run.

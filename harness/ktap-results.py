@@ -6,7 +6,8 @@ The log is split into sections: "kernel" (everything before the first
 guest test script (between "vc-init: begin SCRIPT" and "vc-init: end SCRIPT
 rc=N", see harness/guest/init). Kernel timestamps are stripped, each section
 is fed to `kunit.py parse --json`, its summary is printed, and every leaf test
-case is written to RESULTS as "PASS|FAIL|SKIP <section>.<suite>.<case>".
+case is written to RESULTS as "PASS|FAIL|SKIP <section>.<suite>.<case>",
+a skip followed by " # " and the test's own reason.
 A script that exited non-zero without a failing case, or printed no KTAP, or
 never finished, adds "FAIL <section>". The last stdout line is
 "boot.sh: N passed, M failed, K skipped".
@@ -46,12 +47,18 @@ for line in open(log, encoding="utf-8", errors="replace"):
 ktap_line = re.compile(r"^\s*(KTAP version \d+|TAP version \d+|#|ok |not ok |\d+\.\.\d+|Bail out!)")
 
 
-def leaves(group, path):
+skip_line = re.compile(r"^\s*ok \d+ (.*?) # SKIP ?(.*)$")
+
+
+def leaves(group, path, reasons):
     for case in group["test_cases"]:
         status = case["status"] if case["status"] in ("PASS", "SKIP") else "FAIL"
-        yield status, ".".join(path + [case["name"] or "(unnamed)"])
+        name = ".".join(path + [case["name"] or "(unnamed)"])
+        if status == "SKIP":
+            name += " # " + reasons.get(case["name"], "(no reason given)")
+        yield status, name
     for sub in group["sub_groups"]:
-        yield from leaves(sub, path + [sub["name"]])
+        yield from leaves(sub, path + [sub["name"]], reasons)
 
 
 out = []
@@ -65,8 +72,14 @@ with tempfile.TemporaryDirectory() as tmp:
         run = subprocess.run([sys.executable, kunit, "parse", "--json=" + js, src],
                              env=env, check=False, stdout=subprocess.PIPE, text=True)
         print("".join(l for l in run.stdout.splitlines(True) if "results stored in" not in l), end="")
+        # The reasons of the skips, by case name, from the section's lines.
+        reasons = {}
+        for l in lines:
+            m = skip_line.match(l)
+            if m:
+                reasons.setdefault(m.group(1), m.group(2).strip())
         with open(js, encoding="utf-8") as f:
-            got = list(leaves(json.load(f), [] if name == "kernel" else [name]))
+            got = list(leaves(json.load(f), [] if name == "kernel" else [name], reasons))
         out += got
         if name == "kernel":
             continue

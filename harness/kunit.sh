@@ -39,9 +39,18 @@ skipped=$(sed -n 's/.*skipped: \([0-9]*\).*/\1/p' <<<"$summary")
 crashed=$(sed -n 's/.*crashed: \([0-9]*\).*/\1/p' <<<"$summary")
 errors=$(sed -n 's/.*errors: \([0-9]*\).*/\1/p' <<<"$summary")
 failed=$(( ${failed:-0} + ${crashed:-0} + ${errors:-0} ))
-# One "PASS|FAIL|SKIP case" line per case, for harness/expect.py.
+# One "PASS|FAIL|SKIP case" line per case, a skip with " # " and its
+# reason (from the kernel's raw output), for harness/expect.py.
 sed -nE '/=/d; s/^\[..:..:..\] \[PASSED\] (.*)/PASS \1/p; s/^\[..:..:..\] \[SKIPPED\] (.*)/SKIP \1/p;
-	 s/^\[..:..:..\] \[(FAILED|CRASHED)\] (.*)/FAIL \2/p' "$BUILD/$name.log" >"$BUILD/$name.results"
+	 s/^\[..:..:..\] \[(FAILED|CRASHED)\] (.*)/FAIL \2/p' "$BUILD/$name.log" |
+while read -r st case; do
+	if [ "$st" = SKIP ]; then
+		why=$(sed -nE "s/^ *ok [0-9]+ $case # SKIP ?(.*)/\1/p" "$dir/test.log" 2>/dev/null | head -n1)
+		echo "SKIP $case # ${why:-(no reason given)}"
+	else
+		echo "$st $case"
+	fi
+done >"$BUILD/$name.results"
 # VC_EXPECT (harness/test.sh sets it per step): the skips this run may have.
 expect_ok=1
 if [ -n "${VC_EXPECT:-}" ]; then

@@ -6,12 +6,15 @@
 #   guest-test  a guest test that reports "not ok"    -> boot.sh fails naming the test
 #   warn-boot   a patch adding WARN_ON(1) at boot and  -> boot.sh fails naming the WARNING
 #               a patch breaking a KUnit expectation      and the failed KUnit case
+#   expect      an unexpected skip, a skip for another   -> harness/expect.py fails naming it
+#               reason, a missing section
+#   splats      reports that open without BUG:/WARNING: -> the splat list matches each
 # The warn-boot case builds in the bisect worktree (build/bisect-linux,
 # build/out/bisect-qemu), so after harness/bisect.sh it is incremental.
 # Usage: harness/selftest.sh [case ...]
 . "$(dirname "$0")/lib.sh"
 
-cases=${*:-checkpatch apply guest-test warn-boot}
+cases=${*:-checkpatch apply guest-test warn-boot expect splats}
 tmp=$BUILD/selftest
 rm -rf "$tmp"
 mkdir -p "$tmp"
@@ -108,8 +111,9 @@ s = s.replace("\t/* Apply vcompound_fallback= to the static key. */",
 open(p, "w").write(s)
 p = wt + "/mm/tests/vcompound_kunit.c"
 s = open(p).read()
-s = s.replace("\tKUNIT_EXPECT_GE(test, ev[VCOMPOUND_ALLOC], a0 + 1);",
-              "\tKUNIT_EXPECT_GE(test, ev[VCOMPOUND_ALLOC], a0 + 1000000);", 1)
+old = "\tKUNIT_EXPECT_EQ(test, ev[VCOMPOUND_ALLOC], a0 + 1);"
+assert s.count(old) == 1, "selftest: the KUnit line to break is gone"
+s = s.replace(old, "\tKUNIT_EXPECT_EQ(test, ev[VCOMPOUND_ALLOC], a0 + 1000000);", 1)
 open(p, "w").write(s)
 PY
 		git -C "$wt" diff --quiet && die "selftest: could not break the tree"
@@ -130,6 +134,38 @@ PY
 			fail=$((fail + 1))
 		fi
 		git -C "$wt" checkout -q -f . ;;
+	expect)
+		# harness/expect.py: an unexpected skip, a skip for another
+		# reason, and a missing section must each fail.
+		printf '%s\n' 'section tests/a' 'skip tests/a.x "no frobnicator" this kernel has none' >"$tmp/expect.list"
+		printf '%s\n' 'PASS tests/a.y' 'SKIP tests/a.z # not built' >"$tmp/expect1.txt"
+		expect_fail expect-unexpected "unexpected skip: tests/a.z" \
+			/usr/bin/python3 "$HARNESS/expect.py" "$tmp/expect1.txt" "$tmp/expect.list"
+		printf '%s\n' 'PASS tests/a.y' 'SKIP tests/a.x # needs CONFIG_FOO' >"$tmp/expect2.txt"
+		expect_fail expect-reason "unexpected skip: tests/a.x # needs CONFIG_FOO" \
+			/usr/bin/python3 "$HARNESS/expect.py" "$tmp/expect2.txt" "$tmp/expect.list"
+		printf '%s\n' 'PASS tests/b.y' >"$tmp/expect3.txt"
+		expect_fail expect-section "missing section: tests/a" \
+			/usr/bin/python3 "$HARNESS/expect.py" "$tmp/expect3.txt" "$tmp/expect.list" ;;
+	splats)
+		# The one list of splat patterns catches the reports that open
+		# without a "BUG:"/"WARNING:" line, and has no empty pattern.
+		list=$LINUX/tools/testing/selftests/vcompound/splats
+		re=$(grep -v -e '^#' -e '^$' "$list" | paste -sd '|' -)
+		printf '%s\n' '[    1.0] BUG kmalloc-128 (Not tainted): Redzone overwritten' \
+			'[    1.0] kernel BUG at mm/vcompound.c:1!' \
+			'[    1.0] rcu: INFO: rcu_preempt self-detected stall on CPU' \
+			'[    1.0] Watchdog detected hard LOCKUP on cpu 1' \
+			'[    1.0] BUG: Bad page state in process x  pfn:1234' \
+			'[    1.0] WARNING: possible recursive locking detected' >"$tmp/splats.log"
+		n=$(grep -cE "$re" "$tmp/splats.log" || true)
+		if [ "$n" -eq 6 ] && ! echo "[    1.0] an ordinary line" | grep -qE "$re"; then
+			echo "ok - splats: all 6 reports matched, an ordinary line not"
+			pass=$((pass + 1))
+		else
+			echo "not ok - splats: $n of 6 reports matched, or an ordinary line matched ($list)"
+			fail=$((fail + 1))
+		fi ;;
 	*) die "selftest: unknown case $c" ;;
 	esac
 done

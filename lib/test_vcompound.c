@@ -4,7 +4,8 @@
  *
  * The in-guest counterpart of the KUnit suite in mm/tests/vcompound_kunit.c:
  * it exercises the fallback in a running system, from several CPUs at once,
- * under fail_page_alloc and with memory fragmented, and checks after every
+ * under fail_page_alloc, over memory fragmented for the whole of a long
+ * stress, and with pages held for the pfn walkers, and checks after every
  * case that no page and no virtual compound page was leaked.  It is driven
  * by tools/testing/selftests/vcompound/run_vcompound.sh, which configures
  * the fault injection and loads the module once per case.
@@ -21,15 +22,13 @@
  *                orders 3..9, a few held at a time, freed in every context:
  *                plain, interrupts disabled, under a spinlock, bottom halves
  *                disabled, RCU read side; with fragment_mb > 0, memory is
- *                fragmented as in fragment for the whole case first;
+ *                fragmented first (fragment_mb of order-0 pages pinned at
+ *                every other page) for the whole case; every request must
+ *                be served, and virtual under the policy "always";
  *  4 fault       nr_cycles allocations of mixed orders while the calling
  *                task is a fail_page_alloc target: each either fails with
  *                NULL or returns a complete compound page;
- *  8 fragment    with fragment_mb > 0: pins fragment_mb of order-0 pages,
- *                frees every other one, then asks for orders 4..10 under
- *                the "late" policy and reports how many were served and how
- *                many of them virtually;
- * 16 badinput    misuse, one row each: an order above MAX_PAGE_ORDER (with
+ *  8 badinput    misuse, one row each: an order above MAX_PAGE_ORDER (with
  *                and without __GFP_NOWARN), atomic context, __GFP_NOFAIL,
  *                __GFP_DMA32, __GFP_HIGHMEM, no __GFP_COMP, a free with the
  *                wrong order, free_pages() twice on the vmap address,
@@ -38,15 +37,18 @@
  *                unmapped, and page_address() of every page; the rows that
  *                must warn are
  *                bracketed in the log (see vc_badinput());
- * 32 memcg       __GFP_ACCOUNT charges the loading task's memory cgroup
+ * 16 memcg       __GFP_ACCOUNT charges the loading task's memory cgroup
  *                once and the free uncharges it, at once even when the release is
  *                deferred (skipped in the root cgroup);
- * 64 contig      alloc_contig_range() of every pageblock around live
+ * 32 contig      alloc_contig_range() of every pageblock around live
  *                virtual compound pages of every order: each call finishes,
  *                and none takes a range holding one of their pages.
  *
- * functional, badinput, memcg and contig force the "always" policy and
- * fragment the "late" one; stress and fault run under the policy chosen
+ * The "late" policy over fragmented memory is the KUnit suite's
+ * (vc_test_late_fragmented), which can fragment all of free memory.
+ *
+ * functional, badinput, memcg and contig force the "always" policy; stress
+ * and fault run under the policy chosen
  * with policy= (as found if empty): run_vcompound.sh passes policy=always
  * so that they use the virtual path.
  *
@@ -55,11 +57,14 @@
  * walkers run_vcompound.sh runs meanwhile.
  *
  * Every case runs a warm-up pass, which lets vmalloc page tables, slab and
- * per-cpu caches settle, then test_repeat_count measured passes.  The free
- * page count (per-cpu lists and counter deltas included) and the number of
- * live virtual compound pages after the measured passes are compared with
- * those before them (with generic KASAN, whose quarantine holds freed
- * objects, the free page count is reported but not judged).
+ * per-cpu caches settle, then test_repeat_count (at least two) measured
+ * passes.  The free page count (per-cpu lists and counter deltas included)
+ * is taken around each pass, and the last pass's loss is judged: a leak
+ * comes back every pass, memory taken once for good does not (with
+ * generic KASAN, whose quarantine holds freed objects, it is reported but
+ * not judged).  The number of live virtual compound pages and the vmstat
+ * counters are compared over all measured passes, where nothing else
+ * makes virtual compound pages.
  *
  * For each case the kernel log gets a line of figures, then the verdict:
  *
@@ -109,7 +114,6 @@ enum {
 	VC_FUNCTIONAL,
 	VC_STRESS,
 	VC_FAULT,
-	VC_FRAGMENT,
 	VC_BADINPUT,
 	VC_MEMCG,
 	VC_CONTIG,
@@ -136,9 +140,6 @@ static bool vc_live_count_is_ours(void)
 	       THREAD_SIZE_ORDER < VCOMPOUND_MIN_ORDER;
 }
 
-/* Orders the fragment case asks for. */
-#define VC_FRAG_MIN_ORDER	4
-#define VC_FRAG_MAX_ORDER	MIN(10, MAX_PAGE_ORDER)
 /* Allocations a stress thread holds at a time. */
 #define VC_STRESS_HOLD		4
 
@@ -152,15 +153,17 @@ MODULE_PARM_DESC(run_test_mask,
 		 "\t\tid: 1, name: functional\n"
 		 "\t\tid: 2, name: stress\n"
 		 "\t\tid: 4, name: fault\n"
-		 "\t\tid: 8, name: fragment");
+		 "\t\tid: 8, name: badinput\n"
+		 "\t\tid: 16, name: memcg\n"
+		 "\t\tid: 32, name: contig");
 
 static int nr_threads = 2;
 module_param(nr_threads, int, 0444);
 MODULE_PARM_DESC(nr_threads, "Threads of the stress case, bound to the online CPUs in turn (default: 2)");
 
-static int test_repeat_count = 1;
+static int test_repeat_count = 2;
 module_param(test_repeat_count, int, 0444);
-MODULE_PARM_DESC(test_repeat_count, "Measured passes of each case after the warm-up pass (default: 1)");
+MODULE_PARM_DESC(test_repeat_count, "Measured passes of each case after the warm-up pass, at least 2 (default: 2)");
 
 static int nr_cycles = 1000;
 module_param(nr_cycles, int, 0444);
@@ -172,7 +175,7 @@ MODULE_PARM_DESC(policy, "Fallback policy for the run: late, early or always; em
 
 static unsigned int fragment_mb;
 module_param(fragment_mb, uint, 0444);
-MODULE_PARM_DESC(fragment_mb, "MiB of order-0 pages the fragment case pins; 0 skips it (default: 0)");
+MODULE_PARM_DESC(fragment_mb, "MiB of order-0 pages the stress case pins at every other page first (default: 0)");
 
 static unsigned int duration_s;
 module_param(duration_s, uint, 0444);
@@ -206,7 +209,7 @@ struct vc_stats {
 	unsigned long virt;		/* ... a virtual compound page */
 	unsigned long nulls;		/* requests that got NULL */
 	unsigned long errors;		/* failed checks */
-	unsigned long pinned;		/* fragment: order-0 pages pinned */
+	unsigned long pinned;		/* stress: order-0 pages pinned */
 	char reason[96];		/* the first failed check */
 };
 
@@ -665,16 +668,6 @@ static void vc_fault(struct vc_stats *st, unsigned int pass)
 	vc_make_it_fail(saved);
 }
 
-static const char *vc_fragment_skip(void)
-{
-	return fragment_mb ? NULL : "fragment_mb=0";
-}
-
-/*
- * fragment: pin order-0 unmovable pages, free every other one, then see
- * what the "late" fallback makes of orders 4..10.  All requests are held
- * until the end, so each one sees the memory the previous ones took.
- */
 /* The order-0 pages vc_pin() keeps: every other one of those it took. */
 static struct page **vc_pinned;
 static unsigned long vc_pinned_nr;
@@ -716,41 +709,6 @@ static void vc_unpin(void)
 	kvfree(vc_pinned);
 	vc_pinned = NULL;
 	vc_pinned_nr = 0;
-}
-
-static void vc_fragment(struct vc_stats *st, unsigned int pass)
-{
-	struct page *held[MAX_PAGE_ORDER + 1] = { };
-	unsigned int order;
-
-	if (vc_pin(st)) {
-		vc_error(st, "no memory for the page pointers");
-		return;
-	}
-
-	for (order = VC_FRAG_MIN_ORDER; order <= VC_FRAG_MAX_ORDER; order++) {
-		struct page *page;
-
-		st->cycles++;
-		page = alloc_pages(VC_GFP, order);
-		if (!page) {
-			st->nulls++;
-			continue;
-		}
-		st->allocated++;
-		if (vc_check_page(st, page, order)) {
-			u32 seed = get_random_u32();
-
-			vc_touch(page, order, seed, false);
-			vc_check(st, page, order, seed, false);
-		}
-		held[order] = page;
-	}
-
-	for (order = VC_FRAG_MIN_ORDER; order <= VC_FRAG_MAX_ORDER; order++)
-		if (held[order])
-			__free_pages(held[order], order);
-	vc_unpin();
 }
 
 /* One misuse of the API, with the warning it must give, if any. */
@@ -824,10 +782,14 @@ static void vc_bad_atomic(struct vc_stats *st)
 				   __GFP_NOWARN, order);
 		spin_unlock(&vc_lock);
 		st->cycles++;
-		/* Memory is plentiful when badinput runs: no excuse for NULL. */
+		/*
+		 * Memory is plentiful when badinput runs: up to the costly
+		 * order, an atomic request has no excuse for NULL.
+		 */
 		if (!page) {
 			st->nulls++;
-			vc_error(st, "order %u: atomic request got NULL", order);
+			if (order <= PAGE_ALLOC_COSTLY_ORDER)
+				vc_error(st, "order %u: atomic request got NULL", order);
 			continue;
 		}
 		st->allocated++;
@@ -969,12 +931,25 @@ static void vc_bad_wrong_order(struct vc_stats *st)
 		vc_error(st, "wrong order: the vmap address is still mapped");
 }
 
+/* all_vm_events()'s buffer, from module init to exit. */
+static unsigned long *vc_ev_buf;
+
+/* Virtual compound pages released so far (vmstat vcompound_free). */
+static unsigned long vc_releases(void)
+{
+	if (!vc_ev_buf)
+		return 0;
+	all_vm_events(vc_ev_buf);
+	return vc_ev_buf[VCOMPOUND_FREE];
+}
+
 /* free_pages() twice on the vmap address: the second one is refused. */
 static void vc_bad_double_free(struct vc_stats *st)
 {
 	const unsigned int order = VCOMPOUND_MIN_ORDER;
 	struct page *page = vc_bad_alloc(st, order);
-	unsigned long addr;
+	unsigned long addr, released;
+	long live;
 
 	if (!page)
 		return;
@@ -983,11 +958,13 @@ static void vc_bad_double_free(struct vc_stats *st)
 	vcompound_flush_deferred();
 	if (vmalloc_to_page((void *)addr))
 		vc_error(st, "double free: still mapped after the first free");
+	live = vcompound_nr_live();
+	released = vc_releases();
 	free_pages(addr, order);
-	/* Refused: the head chunk was not freed a second time. */
-	if (page_ref_count(page) < 0)
-		vc_error(st, "double free: the head's refcount went to %d",
-			 page_ref_count(page));
+	vcompound_flush_deferred();
+	/* Refused: nothing released, nothing counted a second time. */
+	if (vc_releases() != released || vcompound_nr_live() != live)
+		vc_error(st, "double free: the second free_pages() released something");
 }
 
 /* split_page() of a virtual compound page: refused, the page intact. */
@@ -1067,24 +1044,42 @@ static void vc_bad_page_address(struct vc_stats *st)
 }
 
 static const struct vc_bad_row vc_bad_rows[] = {
-	{ "order_too_big", "mm/page_alloc.c", false, vc_bad_order },
-	{ "order_too_big_nowarn", NULL, false, vc_bad_order_nowarn },
-	{ "atomic", NULL, false, vc_bad_atomic },
-	{ "nofail", NULL, false, vc_bad_nofail },
-	{ "dma32", NULL, false, vc_bad_dma32, false, vc_dma32_skip },
-	{ "highmem", NULL, false, vc_bad_highmem },
-	{ "no_comp", NULL, false, vc_bad_no_comp },
-	{ "wrong_order", "freed with order 3, allocated with order 4", true,
-	  vc_bad_wrong_order },
-	{ "double_free", "outside any virtual compound page", false,
-	  vc_bad_double_free, true },
-	{ "kfree_vmalloc", "outside any virtual compound page", false,
-	  vc_bad_kfree_vmalloc, true },
-	{ "split_page", "split_page() on a virtual compound page", false,
-	  vc_bad_split_page },
-	{ "vfree_inside", "inside a virtual compound page", false,
-	  vc_bad_vfree_inside },
-	{ "page_address", NULL, false, vc_bad_page_address },
+	{ .name = "order_too_big",
+	  .warning = "mm/page_alloc.c",
+	  .run = vc_bad_order },
+	{ .name = "order_too_big_nowarn",
+	  .run = vc_bad_order_nowarn },
+	{ .name = "atomic",
+	  .run = vc_bad_atomic },
+	{ .name = "nofail",
+	  .run = vc_bad_nofail },
+	{ .name = "dma32",
+	  .run = vc_bad_dma32,
+	  .skip = vc_dma32_skip },
+	{ .name = "highmem",
+	  .run = vc_bad_highmem },
+	{ .name = "no_comp",
+	  .run = vc_bad_no_comp },
+	{ .name = "wrong_order",
+	  .warning = "freed with order 3, allocated with order 4",
+	  .debug_vm = true,
+	  .run = vc_bad_wrong_order },
+	{ .name = "double_free",
+	  .warning = "outside any virtual compound page",
+	  .run = vc_bad_double_free,
+	  .repeats = true },
+	{ .name = "kfree_vmalloc",
+	  .warning = "outside any virtual compound page",
+	  .run = vc_bad_kfree_vmalloc,
+	  .repeats = true },
+	{ .name = "split_page",
+	  .warning = "split_page() on a virtual compound page",
+	  .run = vc_bad_split_page },
+	{ .name = "vfree_inside",
+	  .warning = "inside a virtual compound page",
+	  .run = vc_bad_vfree_inside },
+	{ .name = "page_address",
+	  .run = vc_bad_page_address },
 };
 
 /*
@@ -1453,8 +1448,6 @@ enum {
 	VC_NR_EV
 };
 
-static unsigned long *vc_ev_buf;
-
 static void vc_events(unsigned long *ev)
 {
 	memset(ev, 0, VC_NR_EV * sizeof(*ev));
@@ -1504,13 +1497,6 @@ static const struct vc_case vc_cases[VC_NR_CASES] = {
 		.policy = VC_RUN_POLICY,
 		.run = vc_fault,
 	},
-	[VC_FRAGMENT] = {
-		.name = "fragment",
-		.policy = VCOMPOUND_LATE,
-		.skip = vc_fragment_skip,
-		.run = vc_fragment,
-		.all_served = true,
-	},
 	[VC_BADINPUT] = {
 		.name = "badinput",
 		.policy = VCOMPOUND_ALWAYS,
@@ -1533,7 +1519,7 @@ static const struct vc_case vc_cases[VC_NR_CASES] = {
 /* Run one case with its warm-up pass and leak check; true if it passed. */
 static bool vc_run_case(const struct vc_case *c, enum vcompound_policy run_policy)
 {
-	unsigned long ev0[VC_NR_EV], ev1[VC_NR_EV], free_before, free_after;
+	unsigned long ev0[VC_NR_EV], ev1[VC_NR_EV], free_after;
 	struct vc_stats st = { };
 	long live_before, live_after, leaked;
 	enum vcompound_policy case_policy;
@@ -1558,17 +1544,28 @@ static bool vc_run_case(const struct vc_case *c, enum vcompound_policy run_polic
 
 	c->run(&st, 0);
 	/*
-	 * Measured from after the warm-up pass, which populates the vmalloc
-	 * page tables and slab caches the case needs; vc_settle() purges the
-	 * lazily freed vmap areas, so the measured passes reuse that range.
+	 * Measured pass by pass, from after the warm-up pass.  Some pages
+	 * are taken once and kept whatever happens (the vmalloc page tables
+	 * of a part of the vmalloc range reached for the first time, slab
+	 * pages of the vmap_area cache), mostly in the first passes; a leak
+	 * comes back in every pass.  So the loss judged is the last pass's,
+	 * after at least one measured pass has absorbed what the warm-up
+	 * did not, and every pass's loss is reported.
 	 */
-	free_before = vc_settle();
+	vc_settle();
 	live_before = vcompound_nr_live();
 	vc_events(ev0);
-	for (pass = 1; pass <= test_repeat_count; pass++)
+	leaked = 0;
+	for (pass = 1; pass <= max(test_repeat_count, 2); pass++) {
+		unsigned long free_pass = vc_settle();
+		long lost;
+
 		c->run(&st, pass);
-	free_after = vc_settle();
-	leaked = (long)(free_before - free_after);
+		free_after = vc_settle();
+		lost = (long)(free_pass - free_after);
+		pr_info("%s: pass %u: %ld pages not back\n", c->name, pass, lost);
+		leaked = lost;
+	}
 	live_after = vcompound_nr_live();
 	vc_events(ev1);
 
@@ -1577,7 +1574,7 @@ static bool vc_run_case(const struct vc_case *c, enum vcompound_policy run_polic
 	vcompound_set_policy(run_policy);
 
 	pr_info("%s: passes=%d cycles=%lu allocated=%lu virtual=%lu failed=%lu errors=%lu fallback_failed=%lu deferred_frees=%lu leaked=%ld live=%ld\n",
-		c->name, test_repeat_count + 1, st.cycles, st.allocated, st.virt,
+		c->name, max(test_repeat_count, 2) + 1, st.cycles, st.allocated, st.virt,
 		st.nulls, st.errors, ev1[VC_EV_ALLOC_FAIL] - ev0[VC_EV_ALLOC_FAIL],
 		ev1[VC_EV_FREE_DEFERRED] - ev0[VC_EV_FREE_DEFERRED], leaked,
 		live_after - live_before);

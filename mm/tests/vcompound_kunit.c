@@ -123,36 +123,61 @@ static bool vc_counts_are_ours(void)
 
 /* The pages of a virtual compound page, recorded before it is freed. */
 struct vc_backing {
-	struct page *pages[1U << 6];
+	struct page **pages;
+	struct page *head;
 	unsigned int nr;
 	void *addr;
 	long live;
 };
 
-static void vc_record(struct vc_backing *b, struct page *head, unsigned int order)
+static struct vc_backing *vc_record(struct kunit *test, struct page *head,
+				    unsigned int order)
 {
+	struct vc_backing *b = kunit_kzalloc(test, sizeof(*b), GFP_KERNEL);
 	unsigned int i;
 
-	b->nr = min(1U << order, (unsigned int)ARRAY_SIZE(b->pages));
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	b->nr = 1U << order;
+	b->pages = kunit_kcalloc(test, b->nr, sizeof(*b->pages), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, b->pages);
 	for (i = 0; i < b->nr; i++)
 		b->pages[i] = compound_nth_page(head, i);
+	b->head = head;
 	b->addr = page_to_addr(head);
 	b->live = vcompound_nr_live();
+	return b;
+}
+
+static bool vc_free_buddy(struct page *page)
+{
+	struct zone *zone = page_zone(page);
+	unsigned long flags;
+	bool free;
+
+	/* Stable only under the zone lock. */
+	spin_lock_irqsave(&zone->lock, flags);
+	free = is_free_buddy_page(page);
+	spin_unlock_irqrestore(&zone->lock, flags);
+	return free;
 }
 
 /*
  * Back in the page allocator, or reused by somebody since: free in the
  * buddy lists once the per-cpu lists are drained, or (part of) a page that
- * somebody holds a reference to.  A page that went nowhere has no
- * reference and is not free.
+ * somebody holds a reference to.  A page still linked to the freed head
+ * @old_head (beyond what that head is now) or that went nowhere (no
+ * reference, not free) is missing.
  */
-static bool vc_page_returned(struct page *page)
+static bool vc_page_returned(struct page *page, struct page *old_head)
 {
 	struct page *head = compound_head(page);
 
-	if (is_free_buddy_page(page))
+	if (vc_free_buddy(page))
 		return true;
-	return page_ref_count(head) > 0 && !is_free_buddy_page(head);
+	if (head == old_head && page != old_head &&
+	    page_to_pfn(page) - page_to_pfn(head) >= compound_nr(head))
+		return false;
+	return page_ref_count(head) > 0;
 }
 
 static unsigned int vc_count_missing(const struct vc_backing *b)
@@ -161,27 +186,28 @@ static unsigned int vc_count_missing(const struct vc_backing *b)
 
 	drain_all_pages(NULL);
 	for (i = 0; i < b->nr; i++)
-		missing += !vc_page_returned(b->pages[i]);
+		missing += !vc_page_returned(b->pages[i], b->head);
 	return missing;
 }
 
 /*
  * After the free of the virtual compound page recorded in @b: its vmap
  * area is gone, each of its pages went back to the page allocator (exact,
- * page by page, whatever else allocates meanwhile; a page reused in the
- * window between drain and check is looked at once more), and where
- * nothing else makes virtual compound pages, the live count is back.
+ * page by page, whatever else allocates meanwhile; a page reused and freed
+ * to another CPU's per-cpu list in the window between drain and check is
+ * looked at up to three times more), and where nothing else makes virtual
+ * compound pages, the live count is back.
  */
 static void vc_expect_released(struct kunit *test, const struct vc_backing *b)
 {
-	unsigned int missing;
+	unsigned int missing, tries = 0;
 
 	vcompound_flush_deferred();
 	KUNIT_EXPECT_NULL_MSG(test, find_vm_area(b->addr),
 			      "vmap area %p still there after the free", b->addr);
-	missing = vc_count_missing(b);
-	if (missing)
+	do {
 		missing = vc_count_missing(b);
+	} while (missing && ++tries < 4);
 	KUNIT_EXPECT_EQ_MSG(test, missing, 0U,
 			    "%u of the %u pages of %p did not go back to the page allocator",
 			    missing, b->nr, b->addr);
@@ -217,10 +243,8 @@ static void vc_test_alloc(struct kunit *test)
 		KUNIT_EXPECT_NOT_NULL(test, find_vm_area(addr));
 	vc_check_pages(test, page, c->order);
 	if (c->virtual) {
-		struct vc_backing *b = kunit_kzalloc(test, sizeof(*b), GFP_KERNEL);
+		struct vc_backing *b = vc_record(test, page, c->order);
 
-		KUNIT_ASSERT_NOT_NULL(test, b);
-		vc_record(b, page, c->order);
 		__free_pages(page, c->order);
 		vc_expect_released(test, b);
 	} else {
@@ -268,15 +292,13 @@ static void vc_test_free(struct kunit *test)
 	unsigned long flags;
 	void *addr;
 
-	b = kunit_kzalloc(test, sizeof(*b), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, b);
 	vc_force(test, true);
 	page = alloc_pages(VC_GFP, order);
 	KUNIT_ASSERT_NOT_NULL(test, page);
 	KUNIT_ASSERT_TRUE(test, PageVcompound(page));
 	tail = compound_nth_page(page, (1U << order) - 3);
 	addr = page_to_addr(page);
-	vc_record(b, page, order);
+	b = vc_record(test, page, order);
 
 	switch (how) {
 	case VC_FREE_PAGES:
@@ -548,14 +570,17 @@ static void vc_test_fault_injection(struct kunit *test)
 	unsigned long before, after, ok = 0, fell = 0;
 
 	vc_force(test, true);
-	fail_vcompound.probability = 25;
-	fail_vcompound.interval = 1;
+	/*
+	 * Fail this task's allocations only, not those of a concurrent fork:
+	 * the filter first, the probability last.
+	 */
+	current->make_it_fail = 1;
+	fail_vcompound.task_filter = true;
 	fail_vcompound.verbose = 0;
+	fail_vcompound.interval = 1;
 	atomic_set(&fail_vcompound.times, -1);
 	atomic_set(&fail_vcompound.space, 0);
-	/* Fail this task's allocations only, not those of a concurrent fork. */
-	fail_vcompound.task_filter = true;
-	current->make_it_fail = 1;
+	fail_vcompound.probability = 25;
 
 	vc_cycles(400, &ok, &fell);
 	before = vc_settled_free_pages();
@@ -564,9 +589,9 @@ static void vc_test_fault_injection(struct kunit *test)
 	vc_cycles(800, &ok, &fell);
 	after = vc_settled_free_pages();
 
-	current->make_it_fail = 0;
-	/* Every field this test set. */
+	/* Every field this test set, the probability first. */
 	fail_vcompound.probability = saved.probability;
+	current->make_it_fail = 0;
 	fail_vcompound.interval = saved.interval;
 	fail_vcompound.verbose = saved.verbose;
 	atomic_set(&fail_vcompound.times, atomic_read(&saved.times));
@@ -599,14 +624,17 @@ static void vc_test_fault_injection(struct kunit *test)
 }
 
 /*
- * Fragment free memory above the head chunk's order: take every free
- * block of order VCOMPOUND_MIN_ORDER and more, split it, and give back
- * every other block of VCOMPOUND_HEAD_NR pages.  Each free block is then
- * at most a head chunk (its buddy is held here), so no request of
- * VCOMPOUND_MIN_ORDER or more can be served from the free lists, while
- * half of the memory that was free stays free and a fallback still finds
- * its head chunk.  The held pages are chained on @held.
+ * Fragment free memory above order 3: take every free block of order 4
+ * and more, split it, and give back every other block of 8 pages.  Each
+ * free block is then of order 3 at most (its buddy is held here), so no
+ * request of order 4 or more can be served from the free lists, while
+ * half of the memory that was free stays free, a fallback still finds
+ * its head chunk, and order 3 (PAGE_ALLOC_COSTLY_ORDER, which the
+ * allocator retries up to the OOM killer) still gets served meanwhile.
+ * The held pages are chained on @held.  The pageblocks taken change
+ * migratetype for good, as after any burst of unmovable allocations.
  */
+#define VC_FRAG_ORDER	(PAGE_ALLOC_COSTLY_ORDER + 1)
 static unsigned long vc_fragment_all(struct list_head *held)
 {
 	const gfp_t gfp = GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN | __GFP_NOMEMALLOC;
@@ -616,7 +644,7 @@ static unsigned long vc_fragment_all(struct list_head *held)
 	do {
 		got = 0;
 		drain_all_pages(NULL);
-		for (order = MAX_PAGE_ORDER; order >= VCOMPOUND_MIN_ORDER; order--) {
+		for (order = MAX_PAGE_ORDER; order >= VC_FRAG_ORDER; order--) {
 			struct page *page;
 
 			while ((page = alloc_pages(gfp, order))) {
@@ -624,7 +652,7 @@ static unsigned long vc_fragment_all(struct list_head *held)
 
 				split_page(page, order);
 				for (i = 0; i < nr; i++) {
-					if ((page_to_pfn(page + i) >> VCOMPOUND_HEAD_ORDER) & 1) {
+					if ((page_to_pfn(page + i) >> (VC_FRAG_ORDER - 1)) & 1) {
 						__free_page(page + i);
 					} else {
 						list_add(&page[i].lru, held);
@@ -649,52 +677,47 @@ static void vc_unfragment(struct list_head *held)
 	}
 }
 
-#ifdef CONFIG_VM_EVENT_COUNTERS
-static unsigned long vc_compact_successes(void)
+/* Pages migrated by compaction (direct or kcompactd) so far. */
+static unsigned long vc_migrations(void)
 {
+#if defined(CONFIG_VM_EVENT_COUNTERS) && defined(CONFIG_MIGRATION)
 	unsigned long ev[NR_VM_EVENT_ITEMS];
 
 	all_vm_events(ev);
-#ifdef CONFIG_COMPACTION
-	return ev[COMPACTSUCCESS];
+	return ev[PGMIGRATE_SUCCESS];
 #else
 	return 0;
 #endif
 }
-#else
-static unsigned long vc_compact_successes(void)
-{
-	return 0;
-}
-#endif
 
 /*
  * Where the buddy allocator cannot serve a request (memory fragmented by
  * vc_fragment_all()), the policy "late" falls back: order 4 up to
  * MAX_PAGE_ORDER, __GFP_NORETRY so that the request reaches the last
- * resort quickly.  Compaction could still assemble a block out of
- * movable pages (not under UML's KUnit, which has none): a physical page
- * is accepted only if compaction succeeded meanwhile.
+ * resort quickly.  Compaction (direct, or kcompactd woken by the
+ * fragmenting) could still assemble a block out of movable pages (not
+ * under UML's KUnit, which has none): a physical page is accepted only if
+ * pages were migrated meanwhile.
  */
 static void vc_test_late_fragmented(struct kunit *test)
 {
-	unsigned long held_nr, compacted;
+	unsigned long held_nr, migrated;
 	unsigned int order;
 	LIST_HEAD(held);
 
 	vc_force(test, false);
 	held_nr = vc_fragment_all(&held);
 	kunit_info(test, "%lu pages held to fragment memory\n", held_nr);
-	for (order = 4; order <= MAX_PAGE_ORDER; order++) {
+	for (order = VC_FRAG_ORDER; order <= MAX_PAGE_ORDER; order++) {
 		struct page *page;
 
-		compacted = vc_compact_successes();
+		migrated = vc_migrations();
 		page = alloc_pages(VC_GFP | __GFP_NORETRY, order);
 		KUNIT_EXPECT_NOT_NULL_MSG(test, page, "order %u", order);
 		if (!page)
 			continue;
 		KUNIT_EXPECT_TRUE_MSG(test, PageVcompound(page) ||
-				      vc_compact_successes() != compacted,
+				      vc_migrations() != migrated,
 				      "order %u: physical with memory fragmented and no compaction", order);
 		__free_pages(page, order);
 	}
@@ -711,31 +734,37 @@ static void vc_test_last_resort(struct kunit *test)
 #ifdef CONFIG_FAULT_INJECTION
 	struct fault_attr saved = fail_vcompound;
 	const unsigned int order = 5;
-	unsigned long compacted;
+	unsigned long migrated;
 	struct page *page;
+	int left;
 	LIST_HEAD(held);
 
 	vc_force(test, true);
 	vc_fragment_all(&held);
-	fail_vcompound.probability = 100;
-	fail_vcompound.interval = 1;
-	atomic_set(&fail_vcompound.times, 1);
-	atomic_set(&fail_vcompound.space, 0);
-	fail_vcompound.task_filter = true;
+	/* This task only, armed last: no other task can take the failure. */
 	current->make_it_fail = 1;
-	compacted = vc_compact_successes();
+	fail_vcompound.task_filter = true;
+	fail_vcompound.verbose = 0;
+	fail_vcompound.interval = 1;
+	atomic_set(&fail_vcompound.space, 0);
+	atomic_set(&fail_vcompound.times, 1);
+	fail_vcompound.probability = 100;
+	migrated = vc_migrations();
 	page = alloc_pages(VC_GFP | __GFP_NORETRY, order);
-	current->make_it_fail = 0;
 	fail_vcompound.probability = saved.probability;
+	left = atomic_read(&fail_vcompound.times);
+	current->make_it_fail = 0;
 	fail_vcompound.interval = saved.interval;
+	fail_vcompound.verbose = saved.verbose;
 	atomic_set(&fail_vcompound.times, atomic_read(&saved.times));
 	atomic_set(&fail_vcompound.space, atomic_read(&saved.space));
 	fail_vcompound.task_filter = saved.task_filter;
 
+	KUNIT_EXPECT_EQ_MSG(test, left, 0, "the injected failure did not happen");
 	KUNIT_EXPECT_NOT_NULL(test, page);
 	if (page) {
 		KUNIT_EXPECT_TRUE_MSG(test, PageVcompound(page) ||
-				      vc_compact_successes() != compacted,
+				      vc_migrations() != migrated,
 				      "physical with memory fragmented and no compaction");
 		__free_pages(page, order);
 	}
@@ -752,48 +781,71 @@ static void vc_test_last_resort(struct kunit *test)
  * they would pass for pages in flight to the allocator, and offlining
  * would then retry forever waiting for them to become free.  The test
  * takes a whole pageblock, gives back every other page, makes a virtual
- * compound page (its order-0 pages come from those just freed; its head
- * chunk cannot), gives back the rest, and isolates the pageblock.
+ * compound page (its order-0 pages come from those just freed, on this
+ * CPU; its head chunk cannot), gives back the rest, checks that the
+ * pageblock now holds only free pages and tails of that virtual compound
+ * page, and isolates it.  A pageblock that something else got into
+ * meanwhile is given back and another one tried.
  */
+#ifdef CONFIG_MEMORY_ISOLATION
+static bool vc_block_only(unsigned long start, struct page *head,
+			  unsigned long *tails)
+{
+	unsigned long pfn;
+
+	*tails = 0;
+	drain_all_pages(NULL);
+	for (pfn = start; pfn < start + pageblock_nr_pages; pfn++) {
+		struct page *page = pfn_to_page(pfn);
+
+		if (PageTail(page) && compound_head(page) == head)
+			(*tails)++;
+		else if (!vc_free_buddy(page))
+			return false;
+	}
+	return true;
+}
+#endif
+
 static void vc_test_isolation(struct kunit *test)
 {
 #ifdef CONFIG_MEMORY_ISOLATION
 	const unsigned int order = min(9, MAX_PAGE_ORDER);
-	unsigned long start, i, tails = 0, heads = 0;
+	unsigned long start, i, tails = 0;
 	struct page *block, *page;
-	int ret;
+	int ret, mt, attempt;
 
 	vc_force(test, true);
-	block = alloc_pages(GFP_KERNEL | __GFP_NOWARN, pageblock_order);
-	KUNIT_ASSERT_NOT_NULL(test, block);
-	start = page_to_pfn(block);
-	split_page(block, pageblock_order);
-	for (i = 1; i < pageblock_nr_pages; i += 2)
-		__free_page(block + i);
-	page = alloc_pages(VC_GFP, order);
-	for (i = 0; i < pageblock_nr_pages; i += 2)
-		__free_page(block + i);
-	KUNIT_ASSERT_NOT_NULL(test, page);
-	KUNIT_ASSERT_TRUE(test, PageVcompound(page));
-	for (i = 0; i < (1UL << order); i++) {
-		unsigned long pfn = page_to_pfn(compound_nth_page(page, i));
-
-		if (pfn - start < pageblock_nr_pages) {
-			if (i < VCOMPOUND_HEAD_NR)
-				heads++;
-			else
-				tails++;
-		}
+	for (attempt = 0; attempt < 4; attempt++) {
+		block = alloc_pages(GFP_KERNEL | __GFP_NOWARN, pageblock_order);
+		if (!block)
+			kunit_skip(test, "no free pageblock");
+		start = page_to_pfn(block);
+		mt = get_pageblock_migratetype(block);
+		split_page(block, pageblock_order);
+		migrate_disable();
+		for (i = 1; i < pageblock_nr_pages; i += 2)
+			__free_page(block + i);
+		page = alloc_pages(VC_GFP, order);
+		for (i = 0; i < pageblock_nr_pages; i += 2)
+			__free_page(block + i);
+		migrate_enable();
+		KUNIT_ASSERT_NOT_NULL(test, page);
+		KUNIT_ASSERT_TRUE(test, PageVcompound(page));
+		if (vc_block_only(start, page, &tails) && tails)
+			break;
+		__free_pages(page, order);
+		page = NULL;
 	}
-	kunit_info(test, "pageblock %#lx: %lu tails, %lu head chunk pages\n",
-		   start, tails, heads);
-	KUNIT_EXPECT_GT(test, tails, 0UL);
-	KUNIT_EXPECT_EQ(test, heads, 0UL);
-	ret = start_isolate_page_range(start, start + pageblock_nr_pages,
-				       MIGRATE_UNMOVABLE, 0, GFP_KERNEL);
+	if (!page)
+		kunit_skip(test, "no pageblock held only free pages and tails in %d tries",
+			   attempt);
+	kunit_info(test, "pageblock %#lx: %lu tails of one virtual compound page, the rest free\n",
+		   start, tails);
+	ret = start_isolate_page_range(start, start + pageblock_nr_pages, mt, 0,
+				       GFP_KERNEL);
 	if (!ret)
-		undo_isolate_page_range(start, start + pageblock_nr_pages,
-					MIGRATE_UNMOVABLE);
+		undo_isolate_page_range(start, start + pageblock_nr_pages, mt);
 	KUNIT_EXPECT_EQ_MSG(test, ret, -EBUSY,
 			    "a pageblock holding %lu tails was isolated", tails);
 	__free_pages(page, order);
@@ -927,21 +979,20 @@ static void vc_test_deferred_unlink(struct kunit *test)
 static void vc_test_deferred_work(struct kunit *test)
 {
 	const unsigned int order = 5;
+	unsigned long deadline;
 	struct vc_backing *b;
 	struct page *page;
-	int i;
 
-	b = kunit_kzalloc(test, sizeof(*b), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, b);
 	vc_force(test, true);
 	page = alloc_pages(VC_GFP, order);
 	KUNIT_ASSERT_NOT_NULL(test, page);
 	KUNIT_ASSERT_TRUE(test, PageVcompound(page));
-	vc_record(b, page, order);
+	b = vc_record(test, page, order);
 	spin_lock(&vc_lock);
 	__free_pages(page, order);
 	spin_unlock(&vc_lock);
-	for (i = 0; i < 1000 && find_vm_area(b->addr); i++)
+	deadline = jiffies + 10 * HZ;
+	while (find_vm_area(b->addr) && time_before(jiffies, deadline))
 		msleep(10);
 	KUNIT_EXPECT_NULL_MSG(test, find_vm_area(b->addr),
 			      "a deferred free was not released within 10 s");

@@ -17,9 +17,11 @@ if [ -z "$addr" ] || [ ! -w /sys/devices/system/memory/probe ]; then
 	for t in 1 2 3; do echo "ok $t hotplug_$t # SKIP no vc.hotplug= or no memory probe interface"; done
 	exit 0
 fi
-# Virtual compound pages of order 9 (a section's memmap: 32768 struct
-# pages of 64 bytes) in the vmalloc range.  Nothing else maps 512 pages
-# here while this script runs (task stacks are order 3).
+# Virtual compound pages of order 9 in the vmalloc range: a section's
+# memmap in the harness's x86_64 kernels (128 MiB sections, 32768 struct
+# pages of 64 bytes; other architectures or struct page sizes would need
+# another count).  Nothing else maps 512 pages here while this script
+# runs (task stacks are order 3).
 memmaps() { grep -cE ' pages=512 vmap( |$)' /proc/vmallocinfo; }
 m0=$(memmaps)
 bs=$(cat /sys/devices/system/memory/block_size_bytes)
