@@ -47,14 +47,18 @@ else
 fi
 
 # The MAINTAINERS section each patch must reach, from its files or the
-# entry's K: keywords only (--nos --nogit --nogit-fallback: neither the
-# patch's own From:/Signed-off-by lines nor git history may stand in for
-# a match): the series' entry, or, for the ALSA clean-up, which goes to
-# its own maintainers, SOUND.
+# entry's K: keywords in its diff only: get_maintainer.pl also matches
+# keywords in a patch's subject and message (which name the flag anyway)
+# and takes names from git history (--nogit --nogit-fallback).  The
+# series' entry, or, for the ALSA clean-up, which goes to its own
+# maintainers, SOUND.
+diffonly=$BUILD/docs-diff.patch
 for p in $(series_patches); do
 	want="VIRTUAL COMPOUND PAGES"
-	if ! grep -E '^\+\+\+ b/' "$p" | grep -qv '^+++ b/sound/'; then want=SOUND; fi
-	if scripts/get_maintainer.pl --nos --nogit --nogit-fallback "$p" 2>/dev/null |
+	[ "$(awk '/^\+\+\+ b\// && !/^\+\+\+ b\/sound\// { n++ } END { print n + 0 }' "$p")" -gt 0 ] ||
+		want=SOUND
+	sed -n '/^diff --git /,$p' "$p" >"$diffonly"
+	if scripts/get_maintainer.pl --nogit --nogit-fallback "$diffonly" 2>/dev/null |
 	   grep -q "maintainer:$want"; then
 		ok "get_maintainer $(basename "$p"): $want"
 	else

@@ -45,7 +45,11 @@ sed -nE '/=/d; s/^\[..:..:..\] \[PASSED\] (.*)/PASS \1/p; s/^\[..:..:..\] \[SKIP
 	 s/^\[..:..:..\] \[(FAILED|CRASHED)\] (.*)/FAIL \2/p' "$BUILD/$name.log" |
 while read -r st case; do
 	if [ "$st" = SKIP ]; then
-		why=$(sed -nE "s/^ *ok [0-9]+ $case # SKIP ?(.*)/\1/p" "$dir/test.log" 2>/dev/null | head -n1)
+		# A fixed-string match: case names hold parentheses and commas.
+		why=$(awk -v c="$case" '{ sub(/^ */, "") }
+			index($0, "ok ") == 1 { sub(/^ok [0-9]+ /, "")
+				if (index($0, c " # SKIP") == 1) { sub(/^[^#]*# SKIP ?/, ""); print; exit } }' \
+			"$dir/test.log" 2>/dev/null || true)
 		echo "SKIP $case # ${why:-(no reason given)}"
 	else
 		echo "$st $case"

@@ -146,7 +146,16 @@ PY
 			/usr/bin/python3 "$HARNESS/expect.py" "$tmp/expect2.txt" "$tmp/expect.list"
 		printf '%s\n' 'PASS tests/b.y' >"$tmp/expect3.txt"
 		expect_fail expect-section "missing section: tests/a" \
-			/usr/bin/python3 "$HARNESS/expect.py" "$tmp/expect3.txt" "$tmp/expect.list" ;;
+			/usr/bin/python3 "$HARNESS/expect.py" "$tmp/expect3.txt" "$tmp/expect.list"
+		# And the positive control: the expected skip, for its reason, passes.
+		printf '%s\n' 'PASS tests/a.y' 'SKIP tests/a.x # no frobnicator here' >"$tmp/expect4.txt"
+		if /usr/bin/python3 "$HARNESS/expect.py" "$tmp/expect4.txt" "$tmp/expect.list" >"$tmp/expect4.log" 2>&1; then
+			echo "ok - expect-pass: an expected skip for its reason passes"
+			pass=$((pass + 1))
+		else
+			echo "not ok - expect-pass: an expected skip was refused (log: $tmp/expect4.log)"
+			fail=$((fail + 1))
+		fi ;;
 	splats)
 		# The one list of splat patterns catches the reports that open
 		# without a "BUG:"/"WARNING:" line, and has no empty pattern.

@@ -171,12 +171,20 @@ static bool vc_free_buddy(struct page *page)
 static bool vc_page_returned(struct page *page, struct page *old_head)
 {
 	struct page *head = compound_head(page);
+	unsigned long i;
 
 	if (vc_free_buddy(page))
 		return true;
 	if (head == old_head && page != old_head &&
-	    page_to_pfn(page) - page_to_pfn(head) >= compound_nr(head))
+	    page_to_pfn(page) - page_to_pfn(head) >= compound_nr(head)) {
+		/* The head chunk may be a new virtual compound page's now. */
+		if (!PageVcompound(head) || !page_ref_count(head))
+			return false;
+		for (i = 0; i < compound_nr(head); i++)
+			if (compound_nth_page(head, i) == page)
+				return true;
 		return false;
+	}
 	return page_ref_count(head) > 0;
 }
 
@@ -205,11 +213,10 @@ static void vc_expect_released(struct kunit *test, const struct vc_backing *b)
 	vcompound_flush_deferred();
 	KUNIT_EXPECT_NULL_MSG(test, find_vm_area(b->addr),
 			      "vmap area %p still there after the free", b->addr);
-	do {
-		missing = vc_count_missing(b);
-	} while (missing && ++tries < 4);
+	while ((missing = vc_count_missing(b)) && ++tries < 4)
+		msleep(20);
 	KUNIT_EXPECT_EQ_MSG(test, missing, 0U,
-			    "%u of the %u pages of %p did not go back to the page allocator",
+			    "%u of the %u pages of %p not back in the page allocator",
 			    missing, b->nr, b->addr);
 	if (vc_counts_are_ours())
 		KUNIT_EXPECT_EQ_MSG(test, vcompound_nr_live(), b->live - 1,
@@ -718,7 +725,8 @@ static void vc_test_late_fragmented(struct kunit *test)
 			continue;
 		KUNIT_EXPECT_TRUE_MSG(test, PageVcompound(page) ||
 				      vc_migrations() != migrated,
-				      "order %u: physical with memory fragmented and no compaction", order);
+				      "order %u: physical with memory fragmented and no compaction",
+				      order);
 		__free_pages(page, order);
 	}
 	vc_unfragment(&held);
@@ -993,7 +1001,7 @@ static void vc_test_deferred_work(struct kunit *test)
 	spin_unlock(&vc_lock);
 	deadline = jiffies + 10 * HZ;
 	while (find_vm_area(b->addr) && time_before(jiffies, deadline))
-		msleep(10);
+		msleep(20);
 	KUNIT_EXPECT_NULL_MSG(test, find_vm_area(b->addr),
 			      "a deferred free was not released within 10 s");
 	vc_expect_released(test, b);
@@ -1095,7 +1103,7 @@ static void vc_test_vmstat(struct kunit *test)
 	struct page *page;
 
 	if (!vc_counts_are_ours())
-		kunit_skip(test, "task stacks are virtual compound pages here: every fork moves the counters");
+		kunit_skip(test, "stacks are virtual compound pages here: forks move the counters");
 	vc_force(test, true);
 	vcompound_flush_deferred();
 	all_vm_events(ev);

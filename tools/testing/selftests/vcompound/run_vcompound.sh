@@ -619,7 +619,8 @@ run_case()
 		echo "$log" | unbracketed | grep -E "$SPLAT" | head -n 10 | diag
 		why="kernel warning during the run"
 	elif echo "$log" | grep -q "$DRIVER: $vname: SKIP"; then
-		vc_test_skip "$name" "$(echo "$log" | sed -n "s/.*$DRIVER: $vname: SKIP //p" | head -n 1)"
+		skip=$(echo "$log" | sed -n "s/.*$DRIVER: $vname: SKIP //p" | head -n 1)
+		vc_test_skip "$name" "$skip"
 		return
 	elif ! echo "$log" | grep -q "$DRIVER: $vname: ok"; then
 		why="no verdict from the module"
