@@ -58,8 +58,10 @@ for p in $(series_patches); do
 	[ "$(awk '/^\+\+\+ b\// && !/^\+\+\+ b\/sound\// { n++ } END { print n + 0 }' "$p")" -gt 0 ] ||
 		want=SOUND
 	sed -n '/^diff --git /,$p' "$p" >"$diffonly"
-	if scripts/get_maintainer.pl --nogit --nogit-fallback "$diffonly" 2>/dev/null |
-	   grep -q "maintainer:$want"; then
+	# Whole output first: grep -q stopping early would SIGPIPE the
+	# script, which pipefail then reports as a failure.
+	got=$(scripts/get_maintainer.pl --nogit --nogit-fallback "$diffonly" 2>/dev/null || true)
+	if grep -q "maintainer:$want" <<<"$got"; then
 		ok "get_maintainer $(basename "$p"): $want"
 	else
 		bad "get_maintainer $(basename "$p") does not reach the $want entry"

@@ -65,7 +65,7 @@ trap restore EXIT
 stage_kunit() {
 	local log=$1 klog=$mbuild/kunit-um-forced.log rc f
 	set +e
-	VC_BUILD=$mbuild VC_LINUX=$tree "$HARNESS/kunit.sh" --forced --timeout=300 >"$log" 2>&1
+	VC_BUILD=$mbuild VC_LINUX=$tree "$HARNESS/kunit.sh" --forced --timeout=120 >"$log" 2>&1
 	rc=$?
 	set -e
 	if ! grep -q 'Starting KUnit Kernel' "$klog"; then
@@ -76,7 +76,7 @@ stage_kunit() {
 		echo
 	elif grep -q 'timed out after' "$klog"; then
 		echo hang
-		echo "KUnit (UML): the kernel hung: no result within 300 s"
+		echo "KUnit (UML): the kernel hung: no result within 120 s"
 	else
 		f=$(grep -aE '\[(FAILED|CRASHED)\] ' "$klog" | grep -v '=' |
 			sed -E 's/^\[..:..:..\] \[(FAILED|CRASHED)\] //' | grep -v '^ *$' |
