@@ -45,19 +45,24 @@ for c in $cases; do
 	case $c in
 	checkpatch)
 		broken_series cp
-		p=$(ls "$tmp"/cp/0002-*.patch)
-		# Trailing whitespace on the first added C line: hunk counts stay right.
-		python3 - "$p" <<'PY'
-import sys
-p = sys.argv[1]
-lines = open(p).read().split("\n")
-for i, l in enumerate(lines):
-    if l.startswith("+") and not l.startswith("+++") and l.rstrip() and ";" in l:
-        lines[i] = l + " "
-        break
-open(p, "w").write("\n".join(lines))
+		# Trailing whitespace on the first added C statement of the
+		# series (hunk counts stay right); prints the patch's number.
+		n=$(python3 - "$tmp/cp" <<'PY'
+import glob, os, sys
+for p in sorted(glob.glob(sys.argv[1] + "/[0-9][0-9][0-9][0-9]-*.patch")):
+    if os.path.basename(p).startswith("0000-"):
+        continue
+    lines = open(p).read().split("\n")
+    for i, l in enumerate(lines):
+        if l.startswith("+") and not l.startswith("+++") and l.rstrip() and ";" in l:
+            lines[i] = l + " "
+            open(p, "w").write("\n".join(lines))
+            print(os.path.basename(p)[:4])
+            sys.exit(0)
+sys.exit("no added C statement in the series")
 PY
-		expect_fail checkpatch "0002-.*(TRAILING_WHITESPACE|trailing whitespace)" \
+)
+		expect_fail checkpatch "$n-.*(TRAILING_WHITESPACE|trailing whitespace)" \
 			"$HARNESS/checkpatch.sh" "$tmp/cp" ;;
 	apply)
 		broken_series ap

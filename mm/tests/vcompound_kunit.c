@@ -803,9 +803,11 @@ static void vc_test_last_resort(struct kunit *test)
  * are all it holds: with a zero refcount and no THP to recognise them,
  * they would pass for pages in flight to the allocator, and offlining
  * would then retry forever waiting for them to become free.  The test
- * takes a whole pageblock, gives back every other page, makes a virtual
- * compound page (its order-0 pages come from those just freed, on this
- * CPU; its head chunk cannot), gives back the rest, checks that the
+ * takes a whole pageblock, gives back as many of its odd pages as the
+ * virtual compound page it then makes has order-0 pages (they come from
+ * those just freed, on this CPU; its head chunk cannot, and what the
+ * mapping allocates next, page tables and KASAN shadow, finds none of
+ * them left), gives back the rest, checks that the
  * pageblock now holds only free pages and tails of that virtual compound
  * page, and isolates it.  A pageblock that something else got into
  * meanwhile is given back and another one tried.
@@ -834,7 +836,8 @@ static void vc_test_isolation(struct kunit *test)
 {
 #ifdef CONFIG_MEMORY_ISOLATION
 	const unsigned int order = min(9, MAX_PAGE_ORDER);
-	unsigned long start, i, tails = 0;
+	const unsigned long nr_tails = (1UL << order) - VCOMPOUND_HEAD_NR;
+	unsigned long start, i, freed, tails = 0;
 	struct page *block, *page;
 	int ret, mt, attempt;
 
@@ -847,9 +850,12 @@ static void vc_test_isolation(struct kunit *test)
 		mt = get_pageblock_migratetype(block);
 		split_page(block, pageblock_order);
 		migrate_disable();
-		for (i = 1; i < pageblock_nr_pages; i += 2)
+		for (i = 1, freed = 0; freed < nr_tails && i < pageblock_nr_pages;
+		     i += 2, freed++)
 			__free_page(block + i);
 		page = alloc_pages(VC_GFP, order);
+		for (; i < pageblock_nr_pages; i += 2)
+			__free_page(block + i);
 		for (i = 0; i < pageblock_nr_pages; i += 2)
 			__free_page(block + i);
 		migrate_enable();
