@@ -537,6 +537,34 @@ static void vc_test_dma32(struct kunit *test)
 }
 
 #ifdef CONFIG_FAULT_INJECTION
+/*
+ * Make fail_vcompound fail this task's steps only (not those of a
+ * concurrent fork), @times times with @probability percent: the filter
+ * first, the probability last.  vc_fail_disarm() restores every field
+ * from @saved, the probability first.
+ */
+static void vc_fail_arm(unsigned long probability, int times)
+{
+	current->make_it_fail = 1;
+	fail_vcompound.task_filter = true;
+	fail_vcompound.verbose = 0;
+	fail_vcompound.interval = 1;
+	atomic_set(&fail_vcompound.space, 0);
+	atomic_set(&fail_vcompound.times, times);
+	fail_vcompound.probability = probability;
+}
+
+static void vc_fail_disarm(const struct fault_attr *saved)
+{
+	fail_vcompound.probability = saved->probability;
+	current->make_it_fail = 0;
+	fail_vcompound.interval = saved->interval;
+	fail_vcompound.verbose = saved->verbose;
+	atomic_set(&fail_vcompound.times, atomic_read(&saved->times));
+	atomic_set(&fail_vcompound.space, atomic_read(&saved->space));
+	fail_vcompound.task_filter = saved->task_filter;
+}
+
 /* Allocate and free @n virtual compound pages of mixed orders. */
 static void vc_cycles(unsigned int n, unsigned long *ok, unsigned long *fell)
 {
@@ -581,17 +609,7 @@ static void vc_test_fault_injection(struct kunit *test)
 	unsigned long before, after, ok = 0, fell = 0;
 
 	vc_force(test, true);
-	/*
-	 * Fail this task's allocations only, not those of a concurrent fork:
-	 * the filter first, the probability last.
-	 */
-	current->make_it_fail = 1;
-	fail_vcompound.task_filter = true;
-	fail_vcompound.verbose = 0;
-	fail_vcompound.interval = 1;
-	atomic_set(&fail_vcompound.times, -1);
-	atomic_set(&fail_vcompound.space, 0);
-	fail_vcompound.probability = 25;
+	vc_fail_arm(25, -1);
 
 	vc_cycles(400, &ok, &fell);
 	before = vc_settled_free_pages();
@@ -599,15 +617,7 @@ static void vc_test_fault_injection(struct kunit *test)
 	fell = 0;
 	vc_cycles(800, &ok, &fell);
 	after = vc_settled_free_pages();
-
-	/* Every field this test set, the probability first. */
-	fail_vcompound.probability = saved.probability;
-	current->make_it_fail = 0;
-	fail_vcompound.interval = saved.interval;
-	fail_vcompound.verbose = saved.verbose;
-	atomic_set(&fail_vcompound.times, atomic_read(&saved.times));
-	atomic_set(&fail_vcompound.space, atomic_read(&saved.space));
-	fail_vcompound.task_filter = saved.task_filter;
+	vc_fail_disarm(&saved);
 
 	kunit_info(test, "%lu virtual, %lu fell through, free pages %lu -> %lu\n",
 		   ok, fell, before, after);
@@ -764,24 +774,11 @@ static void vc_test_last_resort(struct kunit *test)
 
 	vc_force(test, true);
 	vc_fragment_all(&held);
-	/* This task only, armed last: no other task can take the failure. */
-	current->make_it_fail = 1;
-	fail_vcompound.task_filter = true;
-	fail_vcompound.verbose = 0;
-	fail_vcompound.interval = 1;
-	atomic_set(&fail_vcompound.space, 0);
-	atomic_set(&fail_vcompound.times, 1);
-	fail_vcompound.probability = 100;
+	vc_fail_arm(100, 1);
 	migrated = vc_migrations();
 	page = alloc_pages(VC_GFP | __GFP_NORETRY, order);
-	fail_vcompound.probability = saved.probability;
 	left = atomic_read(&fail_vcompound.times);
-	current->make_it_fail = 0;
-	fail_vcompound.interval = saved.interval;
-	fail_vcompound.verbose = saved.verbose;
-	atomic_set(&fail_vcompound.times, atomic_read(&saved.times));
-	atomic_set(&fail_vcompound.space, atomic_read(&saved.space));
-	fail_vcompound.task_filter = saved.task_filter;
+	vc_fail_disarm(&saved);
 
 	KUNIT_EXPECT_EQ_MSG(test, left, 0, "the injected failure did not happen");
 	KUNIT_EXPECT_NOT_NULL(test, page);
