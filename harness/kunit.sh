@@ -24,7 +24,8 @@ args=(run --kunitconfig=mm/tests --build_dir="$dir" --jobs="$JOBS"
 # VMAP_STACK), eligible for the fallback, so that vc_test_task_stack checks
 # that they never take it.
 [ "$arch" = um ] && args+=(--kconfig_add CONFIG_KERNEL_STACK_ORDER=3 --kconfig_add CONFIG_VMAP_STACK=n)
-[ "$arch" = um ] || args+=(--arch="$arch" --kconfig_add CONFIG_SERIAL_8250=y)
+# Two CPUs: vc_test_reclaim_deferred keeps one from the deferred-free work.
+[ "$arch" = um ] || args+=(--arch="$arch" --kconfig_add CONFIG_SERIAL_8250=y --qemu_args="-smp 2")
 say "kunit[$name]: kunit.py ${args[*]} ${extra[*]}"
 cd "$LINUX"
 set +e

@@ -8,11 +8,14 @@
  */
 
 #include <kunit/test.h>
+#include <linux/completion.h>
+#include <linux/cpumask.h>
 #include <linux/fault-inject.h>
 #include <linux/gfp.h>
 #include <linux/highmem.h>
 #include <linux/delay.h>
 #include <linux/kthread.h>
+#include <linux/sched/task.h>
 #include <linux/sched/task_stack.h>
 #include <linux/mm.h>
 #include <linux/mmzone.h>
@@ -1026,6 +1029,105 @@ static void vc_test_deferred_work(struct kunit *test)
 }
 
 /*
+ * Reclaim releases deferred frees.  Without CONFIG_PREEMPT_COUNT every
+ * free is deferred, and a task that frees in a loop without sleeping
+ * keeps the work item off its CPU: the memory then waits for the work
+ * item while other allocations enter reclaim and, finding nothing, the
+ * OOM killer.  Modelled here: a thread bound to one CPU frees virtual
+ * compound pages with preemption off, and keeps that CPU until told to
+ * stop, so the work item queued there cannot run; reclaim's shrinker
+ * walk (drop_slab(), what "echo 2 >/proc/sys/vm/drop_caches" runs) from
+ * another CPU must release them.  Needs two online CPUs.
+ */
+#define VC_HOG_NR	4
+
+struct vc_hog {
+	struct page *pages[VC_HOG_NR];
+	unsigned int order;
+	struct completion freed;
+};
+
+static int vc_hog_fn(void *data)
+{
+	struct vc_hog *h = data;
+	unsigned long deadline = jiffies + 10 * HZ;
+	unsigned int i;
+
+	preempt_disable();
+	for (i = 0; i < VC_HOG_NR; i++)
+		__free_pages(h->pages[i], h->order);
+	complete(&h->freed);
+	/* Bounded, far below the soft-lockup and RCU-stall timeouts. */
+	while (!kthread_should_stop() && time_before(jiffies, deadline))
+		cpu_relax();
+	preempt_enable();
+	return 0;
+}
+
+static void vc_test_reclaim_deferred(struct kunit *test)
+{
+	struct vc_backing *b[VC_HOG_NR];
+	unsigned int here, there, i, tries, queued = 0, left = 0;
+	struct task_struct *hog = NULL;
+	struct vc_hog *h;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two online CPUs");
+	vc_force(test, true);
+	h = kunit_kzalloc(test, sizeof(*h), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, h);
+	/* 4 x 256 pages: enough for a shrinker with seeks 0 to be scanned. */
+	h->order = 8;
+	here = cpumask_first(cpu_online_mask);
+	there = cpumask_next(here, cpu_online_mask);
+	KUNIT_ASSERT_EQ(test, set_cpus_allowed_ptr(current, cpumask_of(here)), 0);
+	/*
+	 * Another deferred free queued just before ours (a task stack freed
+	 * from RCU) puts the work item on another CPU, where it can run:
+	 * then nothing is left for reclaim to do.  Try again.
+	 */
+	for (tries = 0; tries < 3 && queued < VC_HOG_NR; tries++) {
+		for (i = 0; i < VC_HOG_NR; i++) {
+			h->pages[i] = alloc_pages(VC_GFP, h->order);
+			KUNIT_ASSERT_NOT_NULL(test, h->pages[i]);
+			KUNIT_ASSERT_TRUE(test, PageVcompound(h->pages[i]));
+			b[i] = vc_record(test, h->pages[i], h->order);
+		}
+		/* An empty list: our first free queues the work item. */
+		vcompound_flush_deferred();
+		init_completion(&h->freed);
+		hog = kthread_create_on_cpu(vc_hog_fn, h, there, "vc_hog/%u");
+		if (IS_ERR(hog)) {
+			for (i = 0; i < VC_HOG_NR; i++)
+				__free_pages(h->pages[i], h->order);
+			break;
+		}
+		get_task_struct(hog);
+		wake_up_process(hog);
+		wait_for_completion(&h->freed);
+		queued = left = 0;
+		for (i = 0; i < VC_HOG_NR; i++)
+			queued += !!find_vm_area(b[i]->addr);
+		if (queued == VC_HOG_NR) {
+			drop_slab();
+			for (i = 0; i < VC_HOG_NR; i++)
+				left += !!find_vm_area(b[i]->addr);
+		}
+		kthread_stop(hog);
+		put_task_struct(hog);
+		for (i = 0; i < VC_HOG_NR; i++)
+			vc_expect_released(test, b[i]);
+	}
+	set_cpus_allowed_ptr(current, cpu_possible_mask);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(hog), "no thread: %pe", hog);
+	KUNIT_ASSERT_EQ_MSG(test, queued, VC_HOG_NR,
+			    "the work item ran on another CPU %u times", tries);
+	KUNIT_EXPECT_EQ_MSG(test, left, 0U,
+			    "%u of %u deferred frees still waiting for the work item after reclaim",
+			    left, VC_HOG_NR);
+}
+
+/*
  * The flag alone is enough: a caller that passes __GFP_VFALLBACK has said
  * it needs no physical contiguity, so the request is made compound and
  * can fall back, e.g. __get_free_pages(GFP_KERNEL | __GFP_VFALLBACK, n).
@@ -1159,6 +1261,7 @@ static struct kunit_case vcompound_test_cases[] = {
 	KUNIT_CASE(vc_test_align),
 	KUNIT_CASE(vc_test_deferred_unlink),
 	KUNIT_CASE(vc_test_deferred_work),
+	KUNIT_CASE(vc_test_reclaim_deferred),
 	KUNIT_CASE(vc_test_flag_alone),
 	KUNIT_CASE(vc_test_folio_alloc),
 	KUNIT_CASE(vc_test_task_stack),
