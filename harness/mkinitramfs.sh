@@ -13,7 +13,7 @@ shift 2
 busybox=/bin/busybox
 applets="sh mount cat echo grep sed awk ls mkdir sleep insmod rmmod modprobe dd
 	head tail wc tr cut seq printf test [ kill ps sync poweroff reboot find xargs
-	od uname date true false timeout setsid cttyhack"
+	od uname date true false timeout setsid cttyhack ifconfig"
 
 [ -x "$busybox" ] || die "mkinitramfs: no $busybox (apt-get install busybox-static)"
 gen=$out/usr/gen_init_cpio
@@ -32,6 +32,35 @@ for c in "$HARNESS"/guest/src/*.c; do
 		die "mkinitramfs: cannot build $c"
 	progs+=("$bin")
 done
+
+# The kernel's own af_packet selftests, built from the tree under test, and
+# variants of them with ring blocks of 32 and 128 KiB (order 3 and 5, which
+# the fallback serves; the originals use 16 KiB and 4 KiB blocks): the
+# variant is the source with one sed expression applied.
+net=$LINUX/tools/testing/selftests/net
+kselftest_prog() { # NAME SOURCE SED-EXPRESSION
+	local bin=$BUILD/guest-bin/$1 src=$BUILD/guest-bin/$1.c
+	sed -e "$3" "$net/$2" >"$src.new" || die "mkinitramfs: cannot read $net/$2"
+	if [ "$3" != "" ] && cmp -s "$net/$2" "$src.new"; then
+		die "mkinitramfs: '$3' changes nothing in $2 (the selftest changed?)"
+	fi
+	if [ -x "$bin" ] && cmp -s "$src.new" "$src"; then
+		rm -f "$src.new"
+	else
+		mv "$src.new" "$src"
+		gcc -static -O2 -Wall -pthread -I"$net" -I"$LINUX/tools/testing/selftests" -o "$bin" "$src" ||
+			die "mkinitramfs: cannot build $1 from $2"
+	fi
+	progs+=("$bin")
+}
+if [ -f "$net/psock_tpacket.c" ]; then
+	kselftest_prog psock_tpacket psock_tpacket.c ''
+	kselftest_prog psock_tpacket_32k psock_tpacket.c 's/getpagesize() << 2;/getpagesize() << 3;/'
+	kselftest_prog psock_tpacket_128k psock_tpacket.c 's/getpagesize() << 2;/getpagesize() << 5;/'
+	kselftest_prog txring_overwrite txring_overwrite.c ''
+	kselftest_prog txring_overwrite_32k txring_overwrite.c \
+		's/req.tp_block_size = getpagesize();/req.tp_block_size = getpagesize() << 3;/; s/req.tp_frame_nr   = 1;/req.tp_frame_nr   = 8;/'
+fi
 
 list=$(mktemp)
 trap 'rm -f "$list"' EXIT
