@@ -217,9 +217,29 @@ static inline void vcompound_set_addr(struct folio *folio, void *addr)
 	folio->_vcompound_off = addr ? (unsigned long)addr - VMALLOC_START : 0;
 }
 
+/*
+ * Bit 0 of the offset (which is page aligned) marks a large kmalloc()
+ * object, which vfree() must hand to kfree().
+ */
+#define VCOMPOUND_OFF_KMALLOC	1UL
+
 static inline void *vcompound_folio_addr(const struct folio *folio)
 {
-	return (void *)(VMALLOC_START + folio->_vcompound_off);
+	return (void *)(VMALLOC_START +
+			(folio->_vcompound_off & ~VCOMPOUND_OFF_KMALLOC));
+}
+
+/**
+ * vcompound_mark_kmalloc - Mark a virtual compound page as kmalloc()'s
+ * @folio: A virtual compound page that large kmalloc() has just allocated.
+ *
+ * vfree() (from kvfree(), say) of its address then frees it with kfree(),
+ * which undoes the slab statistics and kmemleak object of the allocation;
+ * vfree() of any other virtual compound page frees its pages.
+ */
+void vcompound_mark_kmalloc(struct folio *folio)
+{
+	folio->_vcompound_off |= VCOMPOUND_OFF_KMALLOC;
 }
 
 /* Free pages[from..to) that are not (yet) part of the compound page. */
@@ -542,14 +562,17 @@ void vcompound_free(struct page *page, unsigned int order)
  * @addr: The address passed to vfree() or vfree_atomic().
  *
  * kvfree(), kfree_rcu() and kvrealloc() pick vfree() for any vmalloc
- * address, which includes a large kmalloc() that took the fallback.  Free
- * such an object as kfree() would.
+ * address, which includes a large kmalloc() that took the fallback: free
+ * such an object as kfree() would.  Code that picks vfree() or
+ * free_pages() by is_vmalloc_addr() passes a virtual compound page from
+ * __get_free_pages() to vfree(): free its pages as free_pages() would.
  *
  * Context: Any context in which vfree() or vfree_atomic() may be called.
  * Return: true if @addr was a virtual compound page and is now freed.
  */
 bool vcompound_vfree(const void *addr)
 {
+	struct folio *folio;
 	struct page *page;
 
 	if (!is_vmalloc_addr(addr))
@@ -560,7 +583,11 @@ bool vcompound_vfree(const void *addr)
 	if (WARN_ONCE(page_to_addr(compound_head(page)) != addr,
 		      "vfree(%p) inside a virtual compound page\n", addr))
 		return true;
-	kfree(addr);
+	folio = page_folio(page);
+	if (folio->_vcompound_off & VCOMPOUND_OFF_KMALLOC)
+		kfree(addr);
+	else
+		__free_pages(&folio->page, folio_order(folio));
 	return true;
 }
 

@@ -12,6 +12,7 @@
 #include <linux/gfp_types.h>
 #include <linux/nodemask.h>
 
+struct folio;
 struct page;
 
 /*
@@ -51,6 +52,7 @@ int vcompound_set_policy(enum vcompound_policy policy);
 void vcompound_flush_deferred(void);
 long vcompound_nr_live(void);
 bool vcompound_vfree(const void *addr);
+void vcompound_mark_kmalloc(struct folio *folio);
 #ifdef CONFIG_FAULT_INJECTION
 extern struct fault_attr fail_vcompound;
 #endif
@@ -83,6 +85,10 @@ static inline long vcompound_nr_live(void)
 static inline bool vcompound_vfree(const void *addr)
 {
 	return false;
+}
+
+static inline void vcompound_mark_kmalloc(struct folio *folio)
+{
 }
 #endif
 

@@ -27,6 +27,8 @@
 #include <linux/vmalloc.h>
 #include <linux/vmstat.h>
 
+#include "../internal.h"
+
 #define VC_GFP	(GFP_KERNEL | __GFP_COMP | __GFP_VFALLBACK | __GFP_NOWARN)
 
 struct vc_case {
@@ -1070,6 +1072,7 @@ static void vc_test_reclaim_deferred(struct kunit *test)
 	unsigned int here, there, i, tries, queued = 0, left = 0;
 	struct task_struct *hog = NULL;
 	struct vc_hog *h;
+	long live;
 
 	if (num_online_cpus() < 2)
 		kunit_skip(test, "needs two online CPUs");
@@ -1087,11 +1090,14 @@ static void vc_test_reclaim_deferred(struct kunit *test)
 	 * then nothing is left for reclaim to do.  Try again.
 	 */
 	for (tries = 0; tries < 3 && queued < VC_HOG_NR; tries++) {
+		live = vcompound_nr_live();
 		for (i = 0; i < VC_HOG_NR; i++) {
 			h->pages[i] = alloc_pages(VC_GFP, h->order);
 			KUNIT_ASSERT_NOT_NULL(test, h->pages[i]);
 			KUNIT_ASSERT_TRUE(test, PageVcompound(h->pages[i]));
 			b[i] = vc_record(test, h->pages[i], h->order);
+			/* All four are freed before any is checked. */
+			b[i]->live = live + 1;
 		}
 		/* An empty list: our first free queues the work item. */
 		vcompound_flush_deferred();
@@ -1105,7 +1111,8 @@ static void vc_test_reclaim_deferred(struct kunit *test)
 		get_task_struct(hog);
 		wake_up_process(hog);
 		wait_for_completion(&h->freed);
-		queued = left = 0;
+		queued = 0;
+		left = 0;
 		for (i = 0; i < VC_HOG_NR; i++)
 			queued += !!find_vm_area(b[i]->addr);
 		if (queued == VC_HOG_NR) {
@@ -1241,6 +1248,83 @@ static void vc_test_vmstat(struct kunit *test)
 #endif
 }
 
+/*
+ * Page table batching (zap, fork, mlock, madvise) groups the ptes that
+ * map consecutive pfns of one folio.  A virtual compound page's pages are
+ * not pfn-contiguous: the pte after one of its pages may map the next pfn
+ * and still belong to another folio (two ring blocks mapped back to
+ * back), so folio_pte_batch() must never batch one.  Checked on the page
+ * of the folio with the highest pfn, whose successor is never the
+ * folio's; a physical compound page batches as before.
+ */
+static void vc_test_pte_batch(struct kunit *test)
+{
+	const unsigned int order = 4, nr = 1U << order;
+	struct page *page, *last;
+	struct folio *folio;
+	unsigned int i;
+	pte_t ptes[2];
+
+	vc_force(test, true);
+	page = alloc_pages(VC_GFP, order);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_ASSERT_TRUE(test, PageVcompound(page));
+	folio = page_folio(page);
+	last = page;
+	for (i = 1; i < nr; i++)
+		if (page_to_pfn(compound_nth_page(page, i)) > page_to_pfn(last))
+			last = compound_nth_page(page, i);
+	if (!pfn_valid(page_to_pfn(last) + 1)) {
+		__free_pages(page, order);
+		kunit_skip(test, "the folio's last pfn ends memory");
+	}
+	ptes[0] = pfn_pte(page_to_pfn(last), PAGE_KERNEL);
+	ptes[1] = pte_advance_pfn(ptes[0], 1);
+	KUNIT_EXPECT_EQ_MSG(test, folio_pte_batch(folio, 0, ptes, ptes[0], 2, 0,
+						  NULL, NULL, NULL), 1,
+			    "pfn %lx of another folio batched with the virtual compound page",
+			    page_to_pfn(last) + 1);
+	__free_pages(page, order);
+
+	/* The control: two pages of a physical compound page batch. */
+	vc_force(test, false);
+	page = alloc_pages(VC_GFP, order);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_ASSERT_FALSE(test, PageVcompound(page));
+	ptes[0] = pfn_pte(page_to_pfn(page), PAGE_KERNEL);
+	ptes[1] = pte_advance_pfn(ptes[0], 1);
+	KUNIT_EXPECT_EQ(test, folio_pte_batch(page_folio(page), 0, ptes, ptes[0],
+					      2, 0, NULL, NULL, NULL), 2);
+	__free_pages(page, order);
+}
+
+/*
+ * vfree() of a virtual compound page from the page allocator, as code
+ * that picks vfree() for every vmalloc address does (af_packet's
+ * free_pg_vec()), frees it as pages: not as a large kmalloc() object,
+ * whose free also takes its size off the slab statistics.
+ */
+static void vc_test_vfree_pages(struct kunit *test)
+{
+	const unsigned int order = 9;
+	struct vc_backing *b;
+	long before, after;
+	void *addr;
+
+	vc_force(test, true);
+	addr = (void *)__get_free_pages(VC_GFP, order);
+	KUNIT_ASSERT_NOT_NULL(test, addr);
+	KUNIT_ASSERT_TRUE(test, is_vmalloc_addr(addr));
+	b = vc_record(test, addr_to_page(addr), order);
+	before = global_node_page_state_pages(NR_SLAB_UNRECLAIMABLE_B);
+	vfree(addr);
+	after = global_node_page_state_pages(NR_SLAB_UNRECLAIMABLE_B);
+	KUNIT_EXPECT_GT_MSG(test, after, before - (1L << order) / 2,
+			    "vfree() took %ld pages off NR_SLAB_UNRECLAIMABLE_B",
+			    before - after);
+	vc_expect_released(test, b);
+}
+
 static struct kunit_case vcompound_test_cases[] = {
 	KUNIT_CASE(vc_test_key_at_boot),
 	KUNIT_CASE_PARAM(vc_test_alloc, vc_gen_params),
@@ -1265,6 +1349,8 @@ static struct kunit_case vcompound_test_cases[] = {
 	KUNIT_CASE(vc_test_flag_alone),
 	KUNIT_CASE(vc_test_folio_alloc),
 	KUNIT_CASE(vc_test_task_stack),
+	KUNIT_CASE(vc_test_pte_batch),
+	KUNIT_CASE(vc_test_vfree_pages),
 	{}
 };
 
