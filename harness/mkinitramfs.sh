@@ -36,7 +36,8 @@ done
 # The kernel's own af_packet selftests, built from the tree under test, and
 # variants of them with ring blocks of 32 and 128 KiB (order 3 and 5, which
 # the fallback serves; the originals use 16 KiB and 4 KiB blocks): the
-# variant is the source with one sed expression applied.
+# variant is the source with one sed expression applied.  txring_overwrite
+# sends every packet from frame 0, so its variant keeps one frame a block.
 net=$LINUX/tools/testing/selftests/net
 kselftest_prog() { # NAME SOURCE SED-EXPRESSION
 	local bin=$BUILD/guest-bin/$1 src=$BUILD/guest-bin/$1.c
@@ -59,7 +60,7 @@ if [ -f "$net/psock_tpacket.c" ]; then
 	kselftest_prog psock_tpacket_128k psock_tpacket.c 's/getpagesize() << 2;/getpagesize() << 5;/'
 	kselftest_prog txring_overwrite txring_overwrite.c ''
 	kselftest_prog txring_overwrite_32k txring_overwrite.c \
-		's/req.tp_block_size = getpagesize();/req.tp_block_size = getpagesize() << 3;/; s/req.tp_frame_nr   = 1;/req.tp_frame_nr   = 8;/'
+		's/req.tp_block_size = getpagesize();/req.tp_block_size = getpagesize() << 3;/; s/req.tp_frame_size = getpagesize();/req.tp_frame_size = getpagesize() << 3;/'
 fi
 
 list=$(mktemp)

@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * uringmap: io_uring instances with 512, 4096 and 32768 entries, whose
+ * SQE arrays (32 KiB, 256 KiB, 2 MiB) and rings io_uring allocates with
+ * __GFP_VFALLBACK.  For each: the allocations are virtual compound pages
+ * where the fallback policy is "always" (vcompound_alloc grows by at
+ * least two: the SQE array and the rings); three rounds of as many NOPs as
+ * the ring holds are written through the user's mapping of the SQEs and
+ * the SQ ring (the kernel reads them through its own), and their
+ * completions read from the CQ ring (the kernel writes them); a child
+ * forked with the rings mapped sees the same SQEs and CQEs and exits.
+ * Raw system calls, no liburing.  KTAP on stdout; exit 0 only if every
+ * case passed.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <linux/io_uring.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int ntests, nfail;
+
+static void result(int ok, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* "ok N NAME[ # COMMENT]": fmt holds the name and the comment. */
+static void result(int ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%sok %d ", ok ? "" : "not ", ++ntests);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	nfail += !ok;
+}
+
+static long vmstat(const char *key)
+{
+	char name[64];
+	long v, found = -1;
+	FILE *f = fopen("/proc/vmstat", "r");
+
+	while (f && fscanf(f, "%63s %ld", name, &v) == 2)
+		if (!strcmp(name, key))
+			found = v;
+	if (f)
+		fclose(f);
+	return found;
+}
+
+static int policy_always(void)
+{
+	char buf[128] = "";
+	FILE *f = fopen("/sys/kernel/debug/vcompound/policy", "r");
+
+	if (f) {
+		if (!fgets(buf, sizeof(buf), f))
+			buf[0] = 0;
+		fclose(f);
+	}
+	return strstr(buf, "[always]") != NULL;
+}
+
+struct ring {
+	int fd;
+	struct io_uring_params p;
+	void *sq, *cq;
+	size_t sq_sz, cq_sz, sqes_sz;
+	struct io_uring_sqe *sqes;
+	unsigned int *sq_tail, *sq_mask, *sq_array;
+	unsigned int *cq_head, *cq_tail, *cq_mask;
+	struct io_uring_cqe *cqes;
+};
+
+static int ring_map(struct ring *r)
+{
+	struct io_uring_params *p = &r->p;
+
+	r->sq_sz = p->sq_off.array + p->sq_entries * sizeof(unsigned int);
+	r->cq_sz = p->cq_off.cqes + p->cq_entries * sizeof(struct io_uring_cqe);
+	if (p->features & IORING_FEAT_SINGLE_MMAP) {
+		if (r->cq_sz > r->sq_sz)
+			r->sq_sz = r->cq_sz;
+		r->cq_sz = r->sq_sz;
+	}
+	r->sq = mmap(NULL, r->sq_sz, PROT_READ | PROT_WRITE, MAP_SHARED,
+		     r->fd, IORING_OFF_SQ_RING);
+	if (r->sq == MAP_FAILED)
+		return -1;
+	r->cq = r->sq;
+	if (!(p->features & IORING_FEAT_SINGLE_MMAP)) {
+		r->cq = mmap(NULL, r->cq_sz, PROT_READ | PROT_WRITE, MAP_SHARED,
+			     r->fd, IORING_OFF_CQ_RING);
+		if (r->cq == MAP_FAILED)
+			return -1;
+	}
+	r->sqes_sz = p->sq_entries * sizeof(struct io_uring_sqe);
+	r->sqes = mmap(NULL, r->sqes_sz, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       r->fd, IORING_OFF_SQES);
+	if (r->sqes == MAP_FAILED)
+		return -1;
+	r->sq_tail = (unsigned int *)((char *)r->sq + p->sq_off.tail);
+	r->sq_mask = (unsigned int *)((char *)r->sq + p->sq_off.ring_mask);
+	r->sq_array = (unsigned int *)((char *)r->sq + p->sq_off.array);
+	r->cq_head = (unsigned int *)((char *)r->cq + p->cq_off.head);
+	r->cq_tail = (unsigned int *)((char *)r->cq + p->cq_off.tail);
+	r->cq_mask = (unsigned int *)((char *)r->cq + p->cq_off.ring_mask);
+	r->cqes = (struct io_uring_cqe *)((char *)r->cq + p->cq_off.cqes);
+	return 0;
+}
+
+/*
+ * One round: fill the whole SQ ring with NOPs tagged base + i, submit and
+ * wait for all of them, and check each completion once.  0 or a message.
+ */
+static const char *ring_round(struct ring *r, unsigned long long base,
+			      unsigned char *seen)
+{
+	unsigned int n = r->p.sq_entries, i, tail, head, ctail;
+	int ret;
+
+	memset(seen, 0, n);
+	tail = *r->sq_tail;
+	for (i = 0; i < n; i++, tail++) {
+		unsigned int idx = tail & *r->sq_mask;
+		struct io_uring_sqe *sqe = &r->sqes[idx];
+
+		memset(sqe, 0, sizeof(*sqe));
+		sqe->opcode = IORING_OP_NOP;
+		sqe->user_data = base + i;
+		r->sq_array[idx] = idx;
+	}
+	__atomic_store_n(r->sq_tail, tail, __ATOMIC_RELEASE);
+	ret = syscall(__NR_io_uring_enter, r->fd, n, n, IORING_ENTER_GETEVENTS,
+		      NULL, 0);
+	if (ret != (int)n)
+		return ret < 0 ? strerror(errno) : "short submit";
+	head = *r->cq_head;
+	ctail = __atomic_load_n(r->cq_tail, __ATOMIC_ACQUIRE);
+	if (ctail - head != n)
+		return "wrong number of completions";
+	for (; head != ctail; head++) {
+		struct io_uring_cqe *cqe = &r->cqes[head & *r->cq_mask];
+		unsigned long long k = cqe->user_data - base;
+
+		if (cqe->res || k >= n || seen[k]++)
+			return "a completion that was not submitted";
+	}
+	__atomic_store_n(r->cq_head, head, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void ring_unmap(struct ring *r)
+{
+	munmap(r->sqes, r->sqes_sz);
+	if (r->cq != r->sq)
+		munmap(r->cq, r->cq_sz);
+	munmap(r->sq, r->sq_sz);
+}
+
+int main(void)
+{
+	static const unsigned int sizes[] = { 512, 4096, 32768 };
+	int always = policy_always();
+	struct io_uring_params probe;
+	unsigned int s;
+	int fd;
+
+	memset(&probe, 0, sizeof(probe));
+	fd = syscall(__NR_io_uring_setup, 8, &probe);
+	if (fd < 0 && errno == ENOSYS) {
+		printf("TAP version 13\n1..1\nok 1 uring # SKIP no CONFIG_IO_URING in this kernel\n");
+		return 0;
+	}
+	if (fd >= 0)
+		close(fd);
+	printf("TAP version 13\n1..%zu\n", 3 * sizeof(sizes) / sizeof(sizes[0]));
+	for (s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+		unsigned int n = sizes[s], round;
+		const char *err = NULL;
+		unsigned char *seen = malloc(n);
+		struct ring r;
+		long a0, a1;
+		int st;
+		pid_t pid;
+
+		memset(&r, 0, sizeof(r));
+		a0 = vmstat("vcompound_alloc");
+		r.fd = syscall(__NR_io_uring_setup, n, &r.p);
+		a1 = vmstat("vcompound_alloc");
+		if (r.fd < 0 || !seen || ring_map(&r)) {
+			printf("Bail out! io_uring with %u entries: %s\n", n,
+			       strerror(errno));
+			return 1;
+		}
+		if (!always)
+			result(1, "uring_%u_virtual # SKIP the fallback policy is not \"always\"", n);
+		else
+			result(a0 >= 0 && a1 - a0 >= 2, "uring_%u_virtual # vcompound_alloc +%ld", n,
+			       a1 - a0);
+
+		for (round = 0; round < 3 && !err; round++)
+			err = ring_round(&r, 1 + (unsigned long long)round * n, seen);
+		result(!err, "uring_%u_nops # %s", n, err ? err : "3 rounds");
+
+		/* The child sees the last round's SQEs and CQEs. */
+		pid = fork();
+		if (pid == 0) {
+			unsigned int i, bad = 0;
+
+			for (i = 0; i < n; i++)
+				bad += r.sqes[i].opcode != IORING_OP_NOP;
+			bad += r.cqes[(*r.cq_head - 1) & *r.cq_mask].user_data <
+			       1 + 2ULL * n;
+			ring_unmap(&r);
+			_exit(bad ? 1 : 0);
+		}
+		st = -1;
+		if (pid > 0)
+			waitpid(pid, &st, 0);
+		result(pid > 0 && WIFEXITED(st) && !WEXITSTATUS(st),
+		       "uring_%u_fork # status %d", n, st);
+		ring_unmap(&r);
+		close(r.fd);
+		free(seen);
+	}
+	printf("# %d tests, %d failed\n", ntests, nfail);
+	return nfail ? 1 : 0;
+}
