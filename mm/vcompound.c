@@ -468,6 +468,7 @@ static unsigned long vcompound_shrink_scan(struct shrinker *shrink,
 	/* Wait for a release in progress: its pages are what reclaim wants. */
 	unsigned long freed = vcompound_reap(true);
 
+	count_vm_events(VCOMPOUND_FREE_RECLAIM, freed);
 	mm_account_reclaimed_pages(freed);
 	return freed ?: SHRINK_STOP;
 }
@@ -759,6 +760,8 @@ static int __init vcompound_init(void)
 		shrinker->count_objects = vcompound_shrink_count;
 		shrinker->scan_objects = vcompound_shrink_scan;
 		shrinker->seeks = 0;
+		/* Every scan releases all of them: scan even a few pages. */
+		shrinker->batch = 1;
 		shrinker_register(shrinker);
 	} else {
 		pr_warn("no shrinker: reclaim will not release deferred frees\n");
