@@ -240,6 +240,22 @@ def report(meta, rows, notes, guest):
         table(out, ["pattern", "region", "ns/access (median)", "MB/s (median)",
                     "pass median", "pass p10..p90", "ratio vs contig"], lines)
 
+    # -- cell 6 (harness/bench/ringbench.c, user space)
+    ring = select(rows, cell="ring")
+    if ring:
+        out.append("## 6. af_packet ring: set up, map, touch every page, unmap "
+                   "(16 blocks of 32 KiB)")
+        out.append("")
+        out.append("TSC cycles, not ns; contenders interleaved. vcompound and vzalloc are the "
+                   "two fallbacks taken at once (contiguous memory refused by fault injection "
+                   "for vzalloc); not measured under real fragmentation.")
+        out.append("")
+        lines = [[r.get("contender"), r.get("virtual_blocks", "?"), r["median_ns"].split(".")[0],
+                  f'{r["p10_ns"].split(".")[0]}..{r["p90_ns"].split(".")[0]}', ratio(r)]
+                 for r in ring]
+        table(out, ["contender", "virtual blocks", "median (cycles)", "p10..p90",
+                    "ratio vs contig"], lines)
+
     return "\n".join(out)
 
 

@@ -94,6 +94,15 @@ if [ -z "$failed" ]; then
 	state after_cells
 fi
 
+# The ring cell (ringbench.c): af_packet rings, three contenders.
+if [ -z "$failed" ] && [ -e /proc/net/packet ]; then
+	ifconfig lo 127.0.0.1 up 2>/dev/null
+	./ringbench "${BENCH_RING_ITERS:-200}" 16 || fail "ringbench failed (status $?)"
+	state after_ring
+elif [ -z "$failed" ]; then
+	say "ring=skipped reason=\"no CONFIG_PACKET in this kernel\""
+fi
+
 if [ -z "$failed" ]; then
 	n=$(vmstat vcompound_alloc)
 	[ "$n" != none ] && [ "$n" -eq 0 ] &&

@@ -59,6 +59,9 @@ rm -rf "$guest"
 mkdir -p "$guest"
 cp "$ko" "$guest/bench_vcompound.ko"
 install -m 0755 "$HARNESS/bench/run-bench.sh" "$guest/run-bench.sh"
+# The ring cell runs in the guest's user space.
+gcc -static -O2 -Wall -o "$guest/ringbench" "$HARNESS/bench/ringbench.c" ||
+	die "bench[$name]: cannot build harness/bench/ringbench.c"
 cat >"$guest/bench.env" <<EOF
 # Written by harness/bench/run.sh; read by run-bench.sh in the guest.
 BENCH_ITERS=${BENCH_ITERS:-2000}

@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ringbench: the benchmark's ring cell, in the guest's user space.  Sets
+ * up an af_packet RX ring (BLOCKS blocks of 32 KiB), maps it, writes one
+ * byte to every page, unmaps it and closes the socket, with three
+ * contenders interleaved (the order rotated by one each iteration, as the
+ * module's cells do):
+ *   contig     fallback policy "late" with memory free: the blocks are
+ *              physically contiguous (what af_packet got before and gets now)
+ *   vcompound  policy "always": every block is a virtual compound page
+ *   vzalloc    fail_page_alloc failing every request of order 3 and up
+ *              and fail_vcompound every fallback: af_packet's own
+ *              vzalloc() path, what it took before the conversion
+ *              wherever contiguous blocks were short
+ * vcompound and vzalloc are the two fallbacks, each taken at once; under
+ * real fragmentation the "late" policy first tries reclaim and compaction,
+ * as af_packet's __GFP_NORETRY attempt did before.
+ * The time base is the TSC (rdtsc), reported in cycles; only the ratios
+ * mean anything (QEMU TCG).  One line per contender, in the module's
+ * format, so that harness/bench/plot.py reads it:
+ *   bench_vcompound: cell=ring order=3 op=ring_map_touch contender=...
+ *     n=... median_ns=... p10_ns=... p90_ns=... ratio=... base=contig
+ * (the *_ns fields hold cycles here; unit=cycles says so).
+ *
+ * Not measured: the same contenders under fragmentation (the user space
+ * cannot hold memory fragmented below the ring's unmovable allocations).
+ *
+ * Usage: ringbench [ITERS [BLOCKS]]
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_packet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <x86intrin.h>
+
+#define DBG "/sys/kernel/debug/"
+
+enum { CONTIG, VCOMPOUND, VZALLOC, NR };
+static const char *const names[NR] = { "contig", "vcompound", "vzalloc" };
+
+static int put(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY), ok;
+
+	if (fd < 0)
+		return -1;
+	ok = write(fd, val, strlen(val)) == (ssize_t)strlen(val);
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+static int setup(int c)
+{
+	if (put(DBG "vcompound/policy", c == VCOMPOUND ? "always" : "late"))
+		return -1;
+	if (put(DBG "fail_page_alloc/probability", c == VZALLOC ? "100" : "0"))
+		return -1;
+	return put(DBG "fail_vcompound/probability", c == VZALLOC ? "100" : "0");
+}
+
+static long vmstat(const char *key)
+{
+	char name[64];
+	long v, found = -1;
+	FILE *f = fopen("/proc/vmstat", "r");
+
+	while (f && fscanf(f, "%63s %ld", name, &v) == 2)
+		if (!strcmp(name, key))
+			found = v;
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/* One ring: set up, map, touch every page, unmap, close.  Cycles or 0. */
+static unsigned long long one(unsigned int blocks, size_t pg)
+{
+	struct tpacket_req req = {
+		.tp_block_size = pg << 3, .tp_block_nr = blocks,
+		.tp_frame_size = 2048,
+		.tp_frame_nr = (pg << 3) / 2048 * blocks,
+	};
+	size_t size = (pg << 3) * blocks, i;
+	unsigned long long t0, t1;
+	char *ring;
+	int fd;
+
+	t0 = __rdtsc();
+	fd = socket(PF_PACKET, SOCK_RAW, 0);
+	if (fd < 0 || setsockopt(fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof(req)))
+		return 0;
+	ring = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (ring == MAP_FAILED)
+		return 0;
+	for (i = 0; i < size; i += pg)
+		ring[i] = 1;
+	munmap(ring, size);
+	close(fd);
+	t1 = __rdtsc();
+	return t1 - t0;
+}
+
+static int cmp(const void *a, const void *b)
+{
+	unsigned long long x = *(const unsigned long long *)a;
+	unsigned long long y = *(const unsigned long long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned int iters = argc > 1 ? atoi(argv[1]) : 200;
+	unsigned int blocks = argc > 2 ? atoi(argv[2]) : 16;
+	unsigned long long *t[NR], med[NR];
+	long a0, a1, virt[NR] = { 0 };
+	size_t pg = sysconf(_SC_PAGESIZE);
+	unsigned int i, k;
+	int c;
+
+	for (c = 0; c < NR; c++) {
+		t[c] = calloc(iters, sizeof(**t));
+		if (!t[c])
+			return 1;
+	}
+	/*
+	 * Both fail every time they are asked, quietly; fail_page_alloc only
+	 * orders 3 and up (the ring's blocks), sleeping requests included.
+	 */
+	if (put(DBG "fail_vcompound/times", "-1") || put(DBG "fail_vcompound/interval", "1") ||
+	    put(DBG "fail_vcompound/verbose", "0") ||
+	    put(DBG "fail_page_alloc/times", "-1") || put(DBG "fail_page_alloc/interval", "1") ||
+	    put(DBG "fail_page_alloc/verbose", "0") || put(DBG "fail_page_alloc/min-order", "3") ||
+	    put(DBG "fail_page_alloc/ignore-gfp-wait", "N") ||
+	    put(DBG "fail_page_alloc/ignore-gfp-highmem", "N")) {
+		printf("bench_vcompound: cell=ring error=\"no fail_vcompound or fail_page_alloc in debugfs\"\n");
+		return 1;
+	}
+	for (i = 0; i < iters; i++) {
+		for (k = 0; k < NR; k++) {
+			c = (i + k) % NR;
+			if (setup(c)) {
+				printf("bench_vcompound: cell=ring error=\"cannot set the policy\"\n");
+				return 1;
+			}
+			a0 = vmstat("vcompound_alloc");
+			t[c][i] = one(blocks, pg);
+			a1 = vmstat("vcompound_alloc");
+			virt[c] += a1 - a0;
+			if (!t[c][i]) {
+				printf("bench_vcompound: cell=ring contender=%s error=\"%s\"\n",
+				       names[c], strerror(errno));
+				return 1;
+			}
+		}
+	}
+	setup(CONTIG);
+	for (c = 0; c < NR; c++) {
+		qsort(t[c], iters, sizeof(**t), cmp);
+		med[c] = t[c][iters / 2];
+	}
+	for (c = 0; c < NR; c++)
+		printf("bench_vcompound: cell=ring phase=after order=3 op=ring_map_touch contender=%s n=%u median_ns=%llu.000 p10_ns=%llu.000 p90_ns=%llu.000 min_ns=%llu.000 max_ns=%llu.000 ratio=%.3f base=contig unit=cycles blocks=%u virtual_blocks=%ld\n",
+		       names[c], iters, med[c], t[c][iters / 10], t[c][iters * 9 / 10],
+		       t[c][0], t[c][iters - 1], (double)med[c] / med[CONTIG], blocks,
+		       virt[c]);
+	/* The contenders must be what they say: judged, not timed. */
+	if (virt[CONTIG] >= (long)iters * blocks || virt[VCOMPOUND] < (long)iters * blocks ||
+	    virt[VZALLOC] > 0) {
+		printf("bench_vcompound: cell=ring error=\"contenders not as labelled: virtual blocks %ld %ld %ld\"\n",
+		       virt[CONTIG], virt[VCOMPOUND], virt[VZALLOC]);
+		return 1;
+	}
+	return 0;
+}
