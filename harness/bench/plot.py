@@ -243,17 +243,19 @@ def report(meta, rows, notes, guest):
     # -- cell 6 (harness/bench/ringbench.c, user space)
     ring = select(rows, cell="ring")
     if ring:
-        out.append("## 6. af_packet ring: set up, map, touch every page, unmap "
-                   "(16 blocks of 32 KiB)")
+        out.append("## 6. af_packet ring of 16 blocks of 32 KiB: setsockopt() (allocation), "
+                   "then mmap() + touch every page + munmap()")
         out.append("")
         out.append("TSC cycles, not ns; contenders interleaved. vcompound and vzalloc are the "
                    "two fallbacks taken at once (contiguous memory refused by fault injection "
-                   "for vzalloc); not measured under real fragmentation.")
+                   "for vzalloc); not measured under real fragmentation. ring_setup includes "
+                   "an RCU grace period common to all three.")
         out.append("")
-        lines = [[r.get("contender"), r.get("virtual_blocks", "?"), r["median_ns"].split(".")[0],
+        lines = [[r.get("op"), r.get("contender"), r.get("virtual_blocks", "?"),
+                  r["median_ns"].split(".")[0],
                   f'{r["p10_ns"].split(".")[0]}..{r["p90_ns"].split(".")[0]}', ratio(r)]
-                 for r in ring]
-        table(out, ["contender", "virtual blocks", "median (cycles)", "p10..p90",
+                 for r in sorted(ring, key=lambda r: (r.get("op", ""), r.get("contender", "")))]
+        table(out, ["op", "contender", "virtual blocks", "median (cycles)", "p10..p90",
                     "ratio vs contig"], lines)
 
     return "\n".join(out)
