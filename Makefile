@@ -42,9 +42,10 @@ roundtrip: apply
 checkpatch: apply
 	harness/checkpatch.sh
 
-## make bisect      build every prefix of the series (bisectability), CONFIG=qemu
+## make bisect      build every prefix of the series (bisectability), in harness/configs/bisect.conf (BISECT_CONFIG=NAME for another)
+BISECT_CONFIG ?= bisect
 bisect: apply
-	harness/bisect.sh $(CONFIG)
+	harness/bisect.sh $(BISECT_CONFIG)
 
 ## make build       build the kernel in CONFIG (default qemu; see harness/configs/*.conf)
 build: apply

@@ -90,7 +90,7 @@ for s in $steps; do
 	boot-numa)    run_step boot-numa bash -c "'$HARNESS/build-kernel.sh' late && '$HARNESS/boot.sh' late --timeout 1500 --append VCOMPOUND_WALKERS=1" ;;
 	boot-kasan-novmalloc) run_step boot-kasan-novmalloc bash -c "'$HARNESS/build-kernel.sh' kasan-novmalloc && '$HARNESS/boot.sh' kasan-novmalloc --timeout 900" ;;
 	boot-debug)   run_step boot-debug bash -c "'$HARNESS/build-kernel.sh' debug && '$HARNESS/boot.sh' debug --timeout 1800" ;;
-	bisect)       run_step bisect "$HARNESS/bisect.sh" qemu ;;
+	bisect)       run_step bisect "$HARNESS/bisect.sh" bisect ;;
 	selftest)     run_step selftest "$HARNESS/selftest.sh" ;;
 	*) die "unknown step $s (steps: $all_steps kunit-x86)" ;;
 	esac
