@@ -28,7 +28,9 @@ progs=()
 for c in "$HARNESS"/guest/src/*.c; do
 	[ -e "$c" ] || continue
 	bin=$BUILD/guest-bin/$(basename "$c" .c)
-	[ "$bin" -nt "$c" ] || gcc -static -O2 -Wall -pthread -o "$bin" "$c" ||
+	# Rebuilt when it or the shared header (vcguest.h) is newer.
+	{ [ "$bin" -nt "$c" ] && [ "$bin" -nt "$HARNESS/guest/src/vcguest.h" ]; } ||
+		gcc -static -O2 -Wall -pthread -o "$bin" "$c" ||
 		die "mkinitramfs: cannot build $c"
 	progs+=("$bin")
 done

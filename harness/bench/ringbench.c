@@ -43,6 +43,8 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include "../guest/src/vcguest.h"
 #include <x86intrin.h>
 
 #define DBG "/sys/kernel/debug/"
@@ -68,20 +70,6 @@ static int setup(int c)
 	if (put(DBG "fail_page_alloc/probability", c == VZALLOC ? "100" : "0"))
 		return -1;
 	return put(DBG "fail_vcompound/probability", c == VZALLOC ? "100" : "0");
-}
-
-static long vmstat(const char *key)
-{
-	char name[64];
-	long v, found = -1;
-	FILE *f = fopen("/proc/vmstat", "r");
-
-	while (f && fscanf(f, "%63s %ld", name, &v) == 2)
-		if (!strcmp(name, key))
-			found = v;
-	if (f)
-		fclose(f);
-	return found;
 }
 
 static void restore(void)
@@ -180,10 +168,10 @@ int main(int argc, char **argv)
 				printf("bench_vcompound: cell=ring error=\"cannot set the policy\"\n");
 				return 1;
 			}
-			a0 = vmstat("vcompound_alloc");
+			a0 = vc_vmstat("vcompound_alloc");
 			ret = one(blocks, pg, &t[0][c][i], &t[1][c][i]);
 			setup(CONTIG);
-			a1 = vmstat("vcompound_alloc");
+			a1 = vc_vmstat("vcompound_alloc");
 			virt[c] += a1 - a0;
 			if (ret) {
 				printf("bench_vcompound: cell=ring contender=%s error=\"%s\"\n",

@@ -31,9 +31,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "vcguest.h"
+
 #define LIVE "/sys/kernel/debug/vcompound/live"
-#define VMSTAT "/proc/vmstat"
-#define POLICY "/sys/kernel/debug/vcompound/policy"
 
 static int ntests, nfail;
 static size_t pg;
@@ -55,47 +55,6 @@ static void result(int ok, const char *name, const char *fmt, ...)
 	printf("\n");
 	fflush(stdout);
 	nfail += !ok;
-}
-
-static long read_long(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	long v = -1;
-
-	if (f) {
-		if (fscanf(f, "%ld", &v) != 1)
-			v = -1;
-		fclose(f);
-	}
-	return v;
-}
-
-static long vmstat(const char *key)
-{
-	char name[64];
-	long v, found = -1;
-	FILE *f = fopen(VMSTAT, "r");
-
-	while (f && fscanf(f, "%63s %ld", name, &v) == 2)
-		if (!strcmp(name, key))
-			found = v;
-	if (f)
-		fclose(f);
-	return found;
-}
-
-/* Is the fallback policy "always" (the active one is in brackets)? */
-static int policy_always(void)
-{
-	char buf[128] = "";
-	FILE *f = fopen(POLICY, "r");
-
-	if (f) {
-		if (!fgets(buf, sizeof(buf), f))
-			buf[0] = 0;
-		fclose(f);
-	}
-	return strstr(buf, "[always]") != NULL;
 }
 
 static unsigned char pat(size_t i, int seed)
@@ -149,16 +108,16 @@ int main(int argc, char **argv)
 	req.tp_block_nr = blocks;
 	req.tp_frame_size = 2048;
 	req.tp_frame_nr = bsz / 2048 * blocks;
-	live0 = read_long(LIVE);
-	alloc0 = vmstat("vcompound_alloc");
+	live0 = vc_read_long(LIVE);
+	alloc0 = vc_vmstat("vcompound_alloc");
 	if (setsockopt(fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof(req))) {
 		printf("Bail out! PACKET_RX_RING: %s\n", strerror(errno));
 		return 1;
 	}
-	live1 = read_long(LIVE);
-	alloc1 = vmstat("vcompound_alloc");
+	live1 = vc_read_long(LIVE);
+	alloc1 = vc_vmstat("vcompound_alloc");
 	/* A counter that only grows: other tasks may exit meanwhile. */
-	virt = policy_always();
+	virt = vc_policy_always();
 	if (!virt)
 		result(1, "ring_virtual", "SKIP the fallback policy is not \"always\"");
 	else
@@ -293,7 +252,7 @@ int main(int argc, char **argv)
 	/* Close while mapped; the pages go at munmap. */
 	close(fd);
 	munmap(ring, size);
-	live2 = read_long(LIVE);
+	live2 = vc_read_long(LIVE);
 	result(live2 >= 0 && live2 - live0 < (long)blocks / 2, "ring_freed",
 	       "live virtual compound pages %ld -> %ld -> %ld", live0, live1, live2);
 	printf("# %d tests, %d failed\n", ntests, nfail);

@@ -24,6 +24,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "vcguest.h"
+
 static int ntests, nfail;
 
 static void result(int ok, const char *fmt, ...)
@@ -41,33 +43,6 @@ static void result(int ok, const char *fmt, ...)
 	printf("\n");
 	fflush(stdout);
 	nfail += !ok;
-}
-
-static long vmstat(const char *key)
-{
-	char name[64];
-	long v, found = -1;
-	FILE *f = fopen("/proc/vmstat", "r");
-
-	while (f && fscanf(f, "%63s %ld", name, &v) == 2)
-		if (!strcmp(name, key))
-			found = v;
-	if (f)
-		fclose(f);
-	return found;
-}
-
-static int policy_always(void)
-{
-	char buf[128] = "";
-	FILE *f = fopen("/sys/kernel/debug/vcompound/policy", "r");
-
-	if (f) {
-		if (!fgets(buf, sizeof(buf), f))
-			buf[0] = 0;
-		fclose(f);
-	}
-	return strstr(buf, "[always]") != NULL;
 }
 
 struct ring {
@@ -170,7 +145,7 @@ static void ring_unmap(struct ring *r)
 int main(void)
 {
 	static const unsigned int sizes[] = { 512, 4096, 32768 };
-	int always = policy_always();
+	int always = vc_policy_always();
 	struct io_uring_params probe;
 	unsigned int s;
 	int fd;
@@ -194,9 +169,9 @@ int main(void)
 		pid_t pid;
 
 		memset(&r, 0, sizeof(r));
-		a0 = vmstat("vcompound_alloc");
+		a0 = vc_vmstat("vcompound_alloc");
 		r.fd = syscall(__NR_io_uring_setup, n, &r.p);
-		a1 = vmstat("vcompound_alloc");
+		a1 = vc_vmstat("vcompound_alloc");
 		if (r.fd < 0 || !seen || ring_map(&r)) {
 			printf("Bail out! io_uring with %u entries: %s\n", n,
 			       strerror(errno));
