@@ -18,6 +18,7 @@
 #include <linux/sched/task.h>
 #include <linux/sched/task_stack.h>
 #include <linux/mm.h>
+#include <linux/mman.h>
 #include <linux/mmzone.h>
 #include <linux/page-isolation.h>
 #include <linux/pagemap.h>
@@ -1287,15 +1288,18 @@ static void vc_test_vmstat(struct kunit *test)
  * map consecutive pfns of one folio.  A virtual compound page's pages are
  * not pfn-contiguous: the pte after one of its pages may map the next pfn
  * and still belong to another folio (two ring blocks mapped back to
- * back), so folio_pte_batch() must never batch one.  Checked on the page
- * of the folio with the highest pfn, whose successor is never the
- * folio's; a physical compound page batches as before.
+ * back), so folio_pte_batch() must never batch one.  Checked on a page
+ * of the folio whose next pfn is another folio's, yet below
+ * folio_pfn() + folio_nr_pages(), the bound folio_pte_batch() applies (at
+ * or above it, it would stop at one page anyway); a physical compound page
+ * batches as before.
  */
 static void vc_test_pte_batch(struct kunit *test)
 {
 	const unsigned int order = 4, nr = 1U << order;
-	struct page *page, *last;
+	struct page *page, *cand = NULL;
 	struct folio *folio;
+	unsigned long pfn;
 	unsigned int i;
 	pte_t ptes[2];
 
@@ -1304,20 +1308,23 @@ static void vc_test_pte_batch(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, page);
 	KUNIT_ASSERT_TRUE(test, PageVcompound(page));
 	folio = page_folio(page);
-	last = page;
-	for (i = 1; i < nr; i++)
-		if (page_to_pfn(compound_nth_page(page, i)) > page_to_pfn(last))
-			last = compound_nth_page(page, i);
-	if (!pfn_valid(page_to_pfn(last) + 1)) {
-		__free_pages(page, order);
-		kunit_skip(test, "the folio's last pfn ends memory");
+	/* The head chunk's last page is one, unless a tail follows it. */
+	for (i = 0; i < nr && !cand; i++) {
+		pfn = page_to_pfn(compound_nth_page(page, i)) + 1;
+		if (pfn < folio_pfn(folio) + nr && pfn_valid(pfn) &&
+		    page_folio(pfn_to_page(pfn)) != folio)
+			cand = compound_nth_page(page, i);
 	}
-	ptes[0] = pfn_pte(page_to_pfn(last), PAGE_KERNEL);
+	if (!cand) {
+		__free_pages(page, order);
+		kunit_skip(test, "no page of the folio is followed by another folio's");
+	}
+	ptes[0] = pfn_pte(page_to_pfn(cand), PAGE_KERNEL);
 	ptes[1] = pte_advance_pfn(ptes[0], 1);
 	KUNIT_EXPECT_EQ_MSG(test, folio_pte_batch(folio, 0, ptes, ptes[0], 2, 0,
 						  NULL, NULL, NULL), 1,
 			    "pfn %lx of another folio batched with the virtual compound page",
-			    page_to_pfn(last) + 1);
+			    page_to_pfn(cand) + 1);
 	__free_pages(page, order);
 
 	/* The control: two pages of a physical compound page batch. */
@@ -1329,6 +1336,80 @@ static void vc_test_pte_batch(struct kunit *test)
 	ptes[1] = pte_advance_pfn(ptes[0], 1);
 	KUNIT_EXPECT_EQ(test, folio_pte_batch(page_folio(page), 0, ptes, ptes[0],
 					      2, 0, NULL, NULL, NULL), 2);
+	__free_pages(page, order);
+}
+
+/*
+ * A page of a virtual compound page mapped to user space, as af_packet and
+ * io_uring map theirs: get_user_pages() and pin_user_pages() refuse it,
+ * pins with FOLL_FORCE included (their users may do folio arithmetic),
+ * while a FOLL_FORCE reference (ptrace, /proc/PID/mem) still gets it.
+ */
+static void vc_test_gup(struct kunit *test)
+{
+	const unsigned int order = 3;
+	struct vm_area_struct *vma;
+	struct page *page, *tail, *got;
+	unsigned long uaddr;
+	u64 magic = 0x76636f6d706f756eULL, seen = 0;
+	long ret;
+	int err;
+
+	vc_force(test, true);
+	page = alloc_pages(VC_GFP, order);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_ASSERT_TRUE(test, PageVcompound(page));
+	/* A tail beyond the head chunk: scattered in pfn space. */
+	tail = compound_nth_page(page, VCOMPOUND_HEAD_NR + 1);
+	*(u64 *)page_to_addr(tail) = magic;
+
+	uaddr = kunit_vm_mmap(test, NULL, 0, PAGE_SIZE, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, 0);
+	if (IS_ERR_VALUE(uaddr) || !uaddr) {
+		__free_pages(page, order);
+		KUNIT_FAIL(test, "kunit_vm_mmap() failed: %ld", (long)uaddr);
+		return;
+	}
+	mmap_write_lock(current->mm);
+	vma = find_vma(current->mm, uaddr);
+	err = vma ? vm_insert_page(vma, uaddr, tail) : -ENOENT;
+	mmap_write_unlock(current->mm);
+	if (err) {
+		__free_pages(page, order);
+		KUNIT_FAIL(test, "vm_insert_page() failed: %d", err);
+		return;
+	}
+
+	ret = get_user_pages_fast(uaddr, 1, 0, &got);
+	KUNIT_EXPECT_EQ_MSG(test, ret, -EFAULT, "get_user_pages_fast()");
+	if (ret == 1)
+		put_page(got);
+	ret = pin_user_pages_fast(uaddr, 1, 0, &got);
+	KUNIT_EXPECT_EQ_MSG(test, ret, -EFAULT, "pin_user_pages_fast()");
+	if (ret == 1)
+		unpin_user_page(got);
+	mmap_read_lock(current->mm);
+	ret = pin_user_pages(uaddr, 1, FOLL_FORCE, &got);
+	mmap_read_unlock(current->mm);
+	KUNIT_EXPECT_EQ_MSG(test, ret, -EFAULT, "pin_user_pages(FOLL_FORCE)");
+	if (ret == 1)
+		unpin_user_page(got);
+
+	/* ptrace's and /proc/PID/mem's way: one page at a time, by reference. */
+	mmap_read_lock(current->mm);
+	ret = get_user_pages(uaddr, 1, FOLL_FORCE, &got);
+	mmap_read_unlock(current->mm);
+	KUNIT_EXPECT_EQ_MSG(test, ret, 1, "get_user_pages(FOLL_FORCE)");
+	if (ret == 1) {
+		KUNIT_EXPECT_PTR_EQ(test, got, tail);
+		put_page(got);
+	}
+	KUNIT_EXPECT_EQ(test, access_remote_vm(current->mm, uaddr, &seen,
+					       sizeof(seen), FOLL_FORCE),
+			(int)sizeof(seen));
+	KUNIT_EXPECT_EQ(test, seen, magic);
+
+	KUNIT_EXPECT_EQ(test, vm_munmap(uaddr, PAGE_SIZE), 0);
 	__free_pages(page, order);
 }
 
@@ -1384,6 +1465,7 @@ static struct kunit_case vcompound_test_cases[] = {
 	KUNIT_CASE(vc_test_folio_alloc),
 	KUNIT_CASE(vc_test_task_stack),
 	KUNIT_CASE(vc_test_pte_batch),
+	KUNIT_CASE(vc_test_gup),
 	KUNIT_CASE(vc_test_vfree_pages),
 	{}
 };

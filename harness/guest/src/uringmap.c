@@ -9,6 +9,8 @@
  * the SQ ring (the kernel reads them through its own), and their
  * completions read from the CQ ring (the kernel writes them); a child
  * forked with the rings mapped sees the same SQEs and CQEs and exits.
+ * With 512 entries, also a provided-buffer ring that the kernel allocates
+ * (64 KiB, with the flag too) is mapped, filled, and used by a read.
  * Raw system calls, no liburing.  KTAP on stdout; exit 0 only if every
  * case passed.
  */
@@ -134,6 +136,95 @@ static const char *ring_round(struct ring *r, unsigned long long base,
 	return NULL;
 }
 
+
+/*
+ * A provided-buffer ring that the kernel allocates (IOU_PBUF_RING_MMAP,
+ * 4096 entries, 64 KiB): mapped, filled with buffers through the user's
+ * view, and read by the kernel when a read from a pipe picks a buffer.
+ * Defined here: the build host's uapi headers may predate them (6.4).
+ */
+#define VC_PBUF_RING_MMAP	1
+#define VC_OFF_PBUF_RING	0x80000000ULL
+#define VC_OFF_PBUF_SHIFT	16
+#define VC_REGISTER_PBUF_RING	22
+#define VC_UNREGISTER_PBUF_RING	23
+
+struct vc_buf {
+	unsigned long long addr;
+	unsigned int len;
+	unsigned short bid, resv;	/* bufs[0].resv is the ring's tail */
+};
+
+struct vc_buf_reg {
+	unsigned long long ring_addr;
+	unsigned int ring_entries;
+	unsigned short bgid, flags;
+	unsigned long long resv[3];
+};
+
+static const char *pbuf_case(struct ring *r, long *allocs)
+{
+	const unsigned int entries = 4096, bgid = 7;
+	struct vc_buf_reg reg = { .ring_entries = entries, .bgid = bgid,
+				  .flags = VC_PBUF_RING_MMAP };
+	size_t size = entries * sizeof(struct vc_buf);
+	static char bufs[8][64];
+	const char *err = NULL;
+	struct io_uring_sqe *sqe;
+	struct io_uring_cqe *cqe;
+	unsigned int i, tail, head;
+	struct vc_buf *br;
+	long a0 = vc_vmstat("vcompound_alloc");
+	int pfd[2];
+
+	if (syscall(__NR_io_uring_register, r->fd, VC_REGISTER_PBUF_RING, &reg, 1))
+		return strerror(errno);
+	*allocs = vc_vmstat("vcompound_alloc") - a0;
+	br = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, r->fd,
+		  VC_OFF_PBUF_RING | ((unsigned long long)bgid << VC_OFF_PBUF_SHIFT));
+	if (br == MAP_FAILED)
+		return strerror(errno);
+	/* Every page of it through the user's view, then eight buffers. */
+	memset(br, 0, size);
+	for (i = 0; i < 8; i++) {
+		memset(bufs[i], 0, sizeof(bufs[i]));
+		br[i].addr = (unsigned long)bufs[i];
+		br[i].len = sizeof(bufs[i]);
+		br[i].bid = i;
+	}
+	__atomic_store_n(&br[0].resv, (unsigned short)8, __ATOMIC_RELEASE);
+	if (pipe(pfd) || write(pfd[1], "vcompound", 9) != 9)
+		return "no pipe";
+	tail = *r->sq_tail;
+	sqe = &r->sqes[tail & *r->sq_mask];
+	memset(sqe, 0, sizeof(*sqe));
+	sqe->opcode = IORING_OP_READ;
+	sqe->fd = pfd[0];
+	sqe->len = 64;
+	sqe->flags = IOSQE_BUFFER_SELECT;
+	sqe->buf_group = bgid;
+	sqe->user_data = 0xb0f;
+	r->sq_array[tail & *r->sq_mask] = tail & *r->sq_mask;
+	__atomic_store_n(r->sq_tail, tail + 1, __ATOMIC_RELEASE);
+	if (syscall(__NR_io_uring_enter, r->fd, 1, 1, IORING_ENTER_GETEVENTS, NULL, 0) != 1)
+		err = "submit failed";
+	head = *r->cq_head;
+	cqe = &r->cqes[head & *r->cq_mask];
+	if (!err && (cqe->user_data != 0xb0f || cqe->res != 9 ||
+		     !(cqe->flags & IORING_CQE_F_BUFFER)))
+		err = "the read did not pick a provided buffer";
+	if (!err && memcmp(bufs[cqe->flags >> IORING_CQE_BUFFER_SHIFT & 7], "vcompound", 9))
+		err = "the data is not in the buffer the kernel picked";
+	__atomic_store_n(r->cq_head, head + 1, __ATOMIC_RELEASE);
+	close(pfd[0]);
+	close(pfd[1]);
+	munmap(br, size);
+	reg.flags = 0;
+	if (syscall(__NR_io_uring_register, r->fd, VC_UNREGISTER_PBUF_RING, &reg, 1) && !err)
+		err = "unregister failed";
+	return err;
+}
+
 static void ring_unmap(struct ring *r)
 {
 	munmap(r->sqes, r->sqes_sz);
@@ -158,7 +249,7 @@ int main(void)
 	}
 	if (fd >= 0)
 		close(fd);
-	printf("TAP version 13\n1..%zu\n", 3 * sizeof(sizes) / sizeof(sizes[0]));
+	printf("TAP version 13\n1..%zu\n", 3 * sizeof(sizes) / sizeof(sizes[0]) + 2);
 	for (s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
 		unsigned int n = sizes[s], round;
 		const char *err = NULL;
@@ -204,6 +295,16 @@ int main(void)
 			waitpid(pid, &st, 0);
 		result(pid > 0 && WIFEXITED(st) && !WEXITSTATUS(st),
 		       "uring_%u_fork # status %d", n, st);
+		if (s == 0) {
+			long allocs = 0;
+
+			err = pbuf_case(&r, &allocs);
+			result(!err, "uring_pbuf # %s", err ? err : "a read picked a provided buffer");
+			if (!always)
+				result(1, "uring_pbuf_virtual # SKIP the fallback policy is not \"always\"");
+			else
+				result(allocs >= 1, "uring_pbuf_virtual # vcompound_alloc +%ld", allocs);
+		}
 		ring_unmap(&r);
 		close(r.fd);
 		free(seen);
