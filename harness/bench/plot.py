@@ -240,23 +240,42 @@ def report(meta, rows, notes, guest):
         table(out, ["pattern", "region", "ns/access (median)", "MB/s (median)",
                     "pass median", "pass p10..p90", "ratio vs contig"], lines)
 
-    # -- cell 6 (harness/bench/ringbench.c, user space)
-    ring = select(rows, cell="ring")
-    if ring:
-        out.append("## 6. af_packet ring of 16 blocks of 32 KiB: setsockopt() (allocation), "
-                   "then mmap() + touch every page + munmap()")
+    # -- cells 6 and 7 (harness/bench/ringbench.c, user space)
+    ring_cells = (
+        ("ring", "6. af_packet ring of 16 blocks of 32 KiB: setsockopt() (allocation), "
+         "then mmap() + touch every page + munmap()",
+         "TSC cycles, not ns; contenders interleaved. vcompound and vzalloc are the "
+         "two fallbacks taken at once (contiguous memory refused by fault injection "
+         "for vzalloc). ring_setup includes an RCU grace period common to all three.",
+         "contig"),
+        ("ring_frag", "7. The same ring with memory held fragmented (frag_keep): "
+         "vcompound vs af_packet's own vzalloc()",
+         "TSC cycles, not ns; contenders interleaved. Both first try a contiguous "
+         "block (__GFP_NORETRY, with its compaction), which fragmentation makes fail; "
+         "then vcompound falls back to a virtual compound page (policy late) and "
+         "vzalloc, with every fallback failed by fail_vcompound, to af_packet's "
+         "vzalloc(): what the caller did before the conversion.",
+         "vzalloc"),
+    )
+    for cellname, title, note, base in ring_cells:
+        ring = [r for r in select(rows, cell=cellname) if "median_ns" in r]
+        if not ring:
+            continue
+        out.append(f"## {title}")
         out.append("")
-        out.append("TSC cycles, not ns; contenders interleaved. vcompound and vzalloc are the "
-                   "two fallbacks taken at once (contiguous memory refused by fault injection "
-                   "for vzalloc); not measured under real fragmentation. ring_setup includes "
-                   "an RCU grace period common to all three.")
+        out.append(note)
+        for r in select(notes, cell=cellname):
+            if "blocks_total" in r:
+                out.append(f'Blocks of the vcompound contender: {r.get("virtual_blocks")} '
+                           f'virtual, {r.get("contig_blocks")} still contiguous, '
+                           f'of {r.get("blocks_total")}.')
         out.append("")
         lines = [[r.get("op"), r.get("contender"), r.get("virtual_blocks", "?"),
                   r["median_ns"].split(".")[0],
                   f'{r["p10_ns"].split(".")[0]}..{r["p90_ns"].split(".")[0]}', ratio(r)]
                  for r in sorted(ring, key=lambda r: (r.get("op", ""), r.get("contender", "")))]
         table(out, ["op", "contender", "virtual blocks", "median (cycles)", "p10..p90",
-                    "ratio vs contig"], lines)
+                    f"ratio vs {base}"], lines)
 
     return "\n".join(out)
 

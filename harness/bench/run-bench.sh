@@ -12,6 +12,9 @@
 #      kernel, or the KUnit suite at boot, creates some before userspace);
 #   2. cells=fallback,access,frag (these create virtual compound pages);
 #   3. cells=hot,fastpath phase=after.
+# Between 2 and 3, the ring cell (ringbench, user space) runs twice: with
+# memory free, and with memory held fragmented by a fourth load
+# (frag_keep=1, removed with rmmod afterwards).
 # The results are the module's "bench_vcompound: ..." lines on the console
 # (loglevel=7); this script adds "bench-guest: key=value" lines about the
 # guest. It prints one KTAP result, "ok 1 bench ran": a benchmark is not a
@@ -99,6 +102,22 @@ if [ -z "$failed" ] && [ -e /proc/net/packet ]; then
 	ifconfig lo 127.0.0.1 up 2>/dev/null
 	./ringbench "${BENCH_RING_ITERS:-200}" 16 || fail "ringbench failed (status $?)"
 	state after_ring
+	# The same rings with memory held fragmented by the module (frag_keep),
+	# vcompound against af_packet's own vzalloc() (ringbench frag).
+	frag=$BENCH_FRAGMENT_MB
+	[ "$frag" = auto ] && frag=$(awk '/^MemTotal:/ { print int($2 / 1024) }' /proc/meminfo)
+	if [ -z "$failed" ]; then
+		say "load=frag_keep params=\"frag_keep=1 fragment_mb=$frag drain_order=$BENCH_DRAIN_ORDER\""
+		if out=$(insmod "$KO" frag_keep=1 fragment_mb="$frag" drain_order="$BENCH_DRAIN_ORDER" 2>&1); then
+			say "buddyinfo_ring_frag=\"$(tr -s ' \n' ' ' </proc/buddyinfo)\""
+			./ringbench "${BENCH_RING_FRAG_ITERS:-50}" 16 frag ||
+				fail "ringbench frag failed (status $?)"
+			rmmod bench_vcompound || fail "rmmod after frag_keep failed"
+			state after_ring_frag
+		else
+			fail "frag_keep: insmod failed: $(echo "$out" | tr '\n"' " '")"
+		fi
+	fi
 elif [ -z "$failed" ]; then
 	say "ring=skipped reason=\"no CONFIG_PACKET in this kernel\""
 fi

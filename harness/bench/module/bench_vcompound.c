@@ -10,6 +10,8 @@
  *          [iters=2000] [access_iters=100] [hot_batch=1000]
  *          [fragment_mb=0] [frag_n=50] [drain_order=3] [frag_hold=0]
  *          [clock=auto|ktime|tsc]
+ *   insmod bench_vcompound.ko frag_keep=1 fragment_mb=N [drain_order=3]
+ *          (fragment memory as the frag cell does, keep it so until rmmod)
  *
  * cells is a comma-separated list of
  *   clock     overhead of an empty timed region (always run)
@@ -117,6 +119,10 @@ MODULE_PARM_DESC(drain_order, "After fragmenting, hold every free block of this 
 static bool frag_hold;
 module_param(frag_hold, bool, 0444);
 MODULE_PARM_DESC(frag_hold, "Keep successful frag requests until the end of their order instead of freeing each at once");
+
+static bool frag_keep;
+module_param(frag_keep, bool, 0444);
+MODULE_PARM_DESC(frag_keep, "Only fragment memory as the frag cell does, and keep it so until rmmod (for the ring cell under fragmentation); needs fragment_mb");
 
 static char *bench_clock = "auto";
 module_param_named(clock, bench_clock, charp, 0444);
@@ -781,73 +787,68 @@ static void frag_free(int c, void *obj, unsigned int order)
 		__free_pages(obj, order);
 }
 
-static void cell_frag(void)
-{
-	const unsigned int max_order = min_t(unsigned int, 10, MAX_PAGE_ORDER);
-	unsigned long want, got = 0, kept = 0, freed = 0, drained = 0, i;
-	unsigned int order, it, k, o;
-	enum vcompound_policy saved = vcompound_get_policy();
-	struct page **pages = NULL, *p, *tmp;
-	void **held = NULL;
-	LIST_HEAD(drain_list);
-	unsigned long free0, free1;
-	u64 s0, s1;
-	char ctx[128], extra[256], okm[24];
+/* Memory held fragmented: order-0 pages with odd pfns, and drained blocks. */
+struct frag_state {
+	struct page **pages;
+	unsigned long got;
+	struct list_head drain_list;
+};
 
-	if (fragment_mb <= 0) {
-		pr_info("cell=frag note=\"fragment_mb=0, cell skipped\"\n");
-		return;
-	}
+/*
+ * Fragment: take order-0 pages until fragment_mb or until the allocator
+ * says no (__GFP_NORETRY: no OOM killer), then free every page with an
+ * even pfn.  The buddy of a freed page is a page we keep (or not ours), so
+ * no freed page can merge: free memory is left in order-0 holes.  Then
+ * hold every free block of drain_order and above that is left (what was
+ * below the watermarks when we stopped, and what reclaim and compaction
+ * can still produce), so high-order requests cannot be served from it.
+ * Blocks below drain_order (order-2 head chunks with the default of 3)
+ * stay available.  @tag names the cell in the setup line.  Returns 0, or
+ * -ENOMEM when the page array cannot be had (nothing is held then).
+ */
+static int frag_setup(struct frag_state *st, const char *tag)
+{
+	unsigned long want, kept = 0, freed = 0, drained = 0, i;
+	unsigned long free0, free1;
+	struct page *p;
+	unsigned int o;
+	u64 s0, s1;
+
+	INIT_LIST_HEAD(&st->drain_list);
+	st->got = 0;
 	want = min_t(unsigned long, (unsigned long)fragment_mb << (20 - PAGE_SHIFT),
 		     totalram_pages());
-	pages = kvmalloc_array(want, sizeof(*pages), GFP_KERNEL | __GFP_NOWARN);
-	held = kcalloc(G_N * frag_n, sizeof(*held), GFP_KERNEL);
-	if (!pages || !held) {
-		pr_info("cell=frag note=\"no memory for the page arrays, cell skipped\"\n");
-		goto out;
-	}
+	st->pages = kvmalloc_array(want, sizeof(*st->pages), GFP_KERNEL | __GFP_NOWARN);
+	if (!st->pages)
+		return -ENOMEM;
 
-	/*
-	 * Fragment: take order-0 pages until fragment_mb or until the
-	 * allocator says no (__GFP_NORETRY: no OOM killer), then free every
-	 * page with an even pfn.  The buddy of a freed page is a page we
-	 * keep (or not ours), so no freed page can merge: free memory is
-	 * left in order-0 holes.
-	 */
 	free0 = free_mb();
 	s0 = ktime_get_ns();
 	for (i = 0; i < want; i++) {
 		p = alloc_page(GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN);
 		if (!p)
 			break;
-		pages[got++] = p;
+		st->pages[st->got++] = p;
 		if (!(i & 1023))
 			cond_resched();
 	}
-	for (i = 0; i < got; i++) {
-		if (page_to_pfn(pages[i]) & 1) {
+	for (i = 0; i < st->got; i++) {
+		if (page_to_pfn(st->pages[i]) & 1) {
 			kept++;
 		} else {
-			__free_page(pages[i]);
-			pages[i] = NULL;
+			__free_page(st->pages[i]);
+			st->pages[i] = NULL;
 			freed++;
 		}
 		if (!(i & 1023))
 			cond_resched();
 	}
-	/*
-	 * Then hold every free block of drain_order and above that is left
-	 * (what was below the watermarks when we stopped, and what reclaim
-	 * and compaction can still produce), so high-order requests cannot
-	 * be served from it.  Blocks below drain_order (order-2 head chunks
-	 * with the default of 3) stay available.
-	 */
 	if (drain_order && drain_order <= MAX_PAGE_ORDER) {
 		for (o = MAX_PAGE_ORDER; ; o--) {
 			while ((p = alloc_pages(GFP_KERNEL | __GFP_NORETRY |
 						__GFP_NOWARN, o))) {
 				set_page_private(p, o);
-				list_add(&p->lru, &drain_list);
+				list_add(&p->lru, &st->drain_list);
 				drained += 1UL << o;
 				cond_resched();
 			}
@@ -857,11 +858,58 @@ static void cell_frag(void)
 	}
 	s1 = ktime_get_ns();
 	free1 = free_mb();
-	pr_info("cell=frag setup requested_mb=%d got_mb=%lu kept_mb=%lu freed_mb=%lu drained_mb=%lu drain_order=%u free_mb_before=%lu free_mb_after=%lu setup_ms=%llu hold=%d\n",
-		fragment_mb, got >> (20 - PAGE_SHIFT), kept >> (20 - PAGE_SHIFT),
-		freed >> (20 - PAGE_SHIFT), drained >> (20 - PAGE_SHIFT),
-		drain_order, free0, free1, div_u64(s1 - s0, NSEC_PER_MSEC),
-		frag_hold);
+	pr_info("cell=%s setup requested_mb=%d got_mb=%lu kept_mb=%lu freed_mb=%lu drained_mb=%lu drain_order=%u free_mb_before=%lu free_mb_after=%lu setup_ms=%llu hold=%d\n",
+		tag, fragment_mb, st->got >> (20 - PAGE_SHIFT),
+		kept >> (20 - PAGE_SHIFT), freed >> (20 - PAGE_SHIFT),
+		drained >> (20 - PAGE_SHIFT), drain_order, free0, free1,
+		div_u64(s1 - s0, NSEC_PER_MSEC), frag_hold);
+	return 0;
+}
+
+static void frag_release(struct frag_state *st)
+{
+	struct page *p, *tmp;
+	unsigned long i;
+
+	list_for_each_entry_safe(p, tmp, &st->drain_list, lru) {
+		unsigned int o = page_private(p);
+
+		list_del(&p->lru);
+		set_page_private(p, 0);
+		__free_pages(p, o);
+	}
+	if (st->pages) {
+		for (i = 0; i < st->got; i++) {
+			if (st->pages[i])
+				__free_page(st->pages[i]);
+			if (!(i & 1023))
+				cond_resched();
+		}
+	}
+	kvfree(st->pages);
+	st->pages = NULL;
+	st->got = 0;
+}
+
+static void cell_frag(void)
+{
+	const unsigned int max_order = min_t(unsigned int, 10, MAX_PAGE_ORDER);
+	unsigned int order, it, k;
+	enum vcompound_policy saved = vcompound_get_policy();
+	struct frag_state st = { };
+	void **held = NULL;
+	char ctx[128], extra[256], okm[24];
+
+	INIT_LIST_HEAD(&st.drain_list);
+	if (fragment_mb <= 0) {
+		pr_info("cell=frag note=\"fragment_mb=0, cell skipped\"\n");
+		return;
+	}
+	held = kcalloc(G_N * frag_n, sizeof(*held), GFP_KERNEL);
+	if (!held || frag_setup(&st, "frag")) {
+		pr_info("cell=frag note=\"no memory for the page arrays, cell skipped\"\n");
+		goto out;
+	}
 
 	for (order = 4; order <= max_order; order++) {
 		size_t size = PAGE_SIZE << order;
@@ -943,25 +991,17 @@ static void cell_frag(void)
 
 out:
 	set_policy(saved);
-	list_for_each_entry_safe(p, tmp, &drain_list, lru) {
-		o = page_private(p);
-		list_del(&p->lru);
-		set_page_private(p, 0);
-		__free_pages(p, o);
-	}
-	if (pages) {
-		for (i = 0; i < got; i++) {
-			if (pages[i])
-				__free_page(pages[i]);
-			if (!(i & 1023))
-				cond_resched();
-		}
-	}
-	kvfree(pages);
+	frag_release(&st);
 	kfree(held);
 	vcompound_flush_deferred();
 	pr_info("cell=frag teardown free_mb=%lu\n", free_mb());
 }
+
+/*
+ * frag_keep: fragment as the frag cell does and keep it so until the
+ * module is removed, for the user-space ring cell (ringbench frag).
+ */
+static struct frag_state frag_kept;
 
 /* --- module -------------------------------------------------------------- */
 
@@ -1018,6 +1058,17 @@ static int __init bench_vcompound_init(void)
 	u64 start = ktime_get_ns();
 	char hyp[16];
 
+	if (frag_keep) {
+		if (fragment_mb <= 0) {
+			pr_err("frag_keep needs fragment_mb\n");
+			return -EINVAL;
+		}
+		ret = frag_setup(&frag_kept, "frag_keep");
+		if (ret)
+			return ret;
+		pr_info("cell=frag_keep note=\"memory held fragmented until rmmod\"\n");
+		return 0;
+	}
 	ret = parse_cells(cells, &mask);
 	if (ret)
 		return ret;
@@ -1115,6 +1166,15 @@ static int __init bench_vcompound_init(void)
 	return -EAGAIN;
 }
 module_init(bench_vcompound_init);
+
+static void __exit bench_vcompound_exit(void)
+{
+	if (frag_kept.pages) {
+		frag_release(&frag_kept);
+		pr_info("cell=frag_keep teardown free_mb=%lu\n", free_mb());
+	}
+}
+module_exit(bench_vcompound_exit);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("Benchmark of virtual compound pages (__GFP_VFALLBACK)");
