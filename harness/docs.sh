@@ -5,7 +5,8 @@
 #  - the mm documentation builds (make htmldocs SPHINXDIRS=mm) with no
 #    warning that the same build of the base tree does not give;
 #  - scripts/get_maintainer.pl reaches the series' MAINTAINERS entry (SOUND
-#    for the ALSA clean-up) from each patch's files or the entry's keywords.
+#    for the ALSA clean-up, MEMORY MANAGEMENT for the base's page_owner
+#    fix) from each patch's files or the entry's keywords.
 # Usage: harness/docs.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -51,12 +52,15 @@ fi
 # keywords in a patch's subject and message (which name the flag anyway)
 # and takes names from git history (--nogit --nogit-fallback).  The
 # series' entry, or, for the ALSA clean-up, which goes to its own
-# maintainers, SOUND.
+# maintainers, SOUND; for the fix of the base's mm/page_owner.c, which is
+# for stable rather than for the series, MEMORY MANAGEMENT.
 diffonly=$BUILD/docs-diff.patch
 for p in $(series_patches); do
 	want="VIRTUAL COMPOUND PAGES"
 	[ "$(awk '/^\+\+\+ b\// && !/^\+\+\+ b\/sound\// { n++ } END { print n + 0 }' "$p")" -gt 0 ] ||
 		want=SOUND
+	[ "$(awk '/^\+\+\+ b\// && !/^\+\+\+ b\/mm\/page_owner\.c$/ { n++ } END { print n + 0 }' "$p")" -gt 0 ] ||
+		want="MEMORY MANAGEMENT"
 	sed -n '/^diff --git /,$p' "$p" >"$diffonly"
 	# Whole output first: grep -q stopping early would SIGPIPE the
 	# script, which pipefail then reports as a failure.

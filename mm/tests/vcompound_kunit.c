@@ -1340,20 +1340,50 @@ static void vc_test_pte_batch(struct kunit *test)
 }
 
 /*
+ * Map @page at a new user address of @flags (MAP_SHARED or MAP_PRIVATE,
+ * anonymous) in the KUnit test's mm, as af_packet and io_uring map theirs
+ * with vm_insert_page(); 0 on failure, reported.
+ */
+static unsigned long vc_user_map(struct kunit *test, struct page *page,
+				 unsigned long flags)
+{
+	struct vm_area_struct *vma;
+	unsigned long uaddr;
+	int err;
+
+	uaddr = kunit_vm_mmap(test, NULL, 0, PAGE_SIZE, PROT_READ | PROT_WRITE,
+			      flags | MAP_ANONYMOUS, 0);
+	if (IS_ERR_VALUE(uaddr) || !uaddr) {
+		KUNIT_FAIL(test, "kunit_vm_mmap() failed: %ld", (long)uaddr);
+		return 0;
+	}
+	mmap_write_lock(current->mm);
+	vma = find_vma(current->mm, uaddr);
+	err = vma ? vm_insert_page(vma, uaddr, page) : -ENOENT;
+	mmap_write_unlock(current->mm);
+	if (err) {
+		KUNIT_FAIL(test, "vm_insert_page() failed: %d", err);
+		return 0;
+	}
+	return uaddr;
+}
+
+/*
  * A page of a virtual compound page mapped to user space, as af_packet and
  * io_uring map theirs: get_user_pages() and pin_user_pages() refuse it,
- * pins with FOLL_FORCE included (their users may do folio arithmetic),
- * while a FOLL_FORCE reference (ptrace, /proc/PID/mem) still gets it.
+ * pins with FOLL_FORCE or FOLL_LONGTERM included (their users may do folio
+ * arithmetic), while a FOLL_FORCE reference (ptrace, /proc/PID/mem) still
+ * gets it, and a read-only long-term pin of a private mapping gets an
+ * anonymous copy, as for any other page.
  */
 static void vc_test_gup(struct kunit *test)
 {
 	const unsigned int order = 3;
-	struct vm_area_struct *vma;
 	struct page *page, *tail, *got;
-	unsigned long uaddr;
+	unsigned long uaddr, shared[2];
 	u64 magic = 0x76636f6d706f756eULL, seen = 0;
 	long ret;
-	int err;
+	int i;
 
 	vc_force(test, true);
 	page = alloc_pages(VC_GFP, order);
@@ -1363,21 +1393,22 @@ static void vc_test_gup(struct kunit *test)
 	tail = compound_nth_page(page, VCOMPOUND_HEAD_NR + 1);
 	*(u64 *)page_to_addr(tail) = magic;
 
-	uaddr = kunit_vm_mmap(test, NULL, 0, PAGE_SIZE, PROT_READ | PROT_WRITE,
-			      MAP_PRIVATE | MAP_ANONYMOUS, 0);
-	if (IS_ERR_VALUE(uaddr) || !uaddr) {
+	/* Shared and writable, as the rings are: a head-chunk page, a tail. */
+	shared[0] = vc_user_map(test, compound_nth_page(page, 1), MAP_SHARED);
+	shared[1] = vc_user_map(test, tail, MAP_SHARED);
+	uaddr = vc_user_map(test, tail, MAP_PRIVATE);
+	if (!shared[0] || !shared[1] || !uaddr) {
 		__free_pages(page, order);
-		KUNIT_FAIL(test, "kunit_vm_mmap() failed: %ld", (long)uaddr);
 		return;
 	}
-	mmap_write_lock(current->mm);
-	vma = find_vma(current->mm, uaddr);
-	err = vma ? vm_insert_page(vma, uaddr, tail) : -ENOENT;
-	mmap_write_unlock(current->mm);
-	if (err) {
-		__free_pages(page, order);
-		KUNIT_FAIL(test, "vm_insert_page() failed: %d", err);
-		return;
+	for (i = 0; i < 2; i++) {
+		mmap_read_lock(current->mm);
+		ret = pin_user_pages(shared[i], 1, FOLL_WRITE | FOLL_LONGTERM, &got);
+		mmap_read_unlock(current->mm);
+		KUNIT_EXPECT_EQ_MSG(test, ret, -EFAULT,
+				    "pin_user_pages(FOLL_WRITE | FOLL_LONGTERM) of page %d", i);
+		if (ret == 1)
+			unpin_user_page(got);
 	}
 
 	ret = get_user_pages_fast(uaddr, 1, 0, &got);
@@ -1409,6 +1440,19 @@ static void vc_test_gup(struct kunit *test)
 			(int)sizeof(seen));
 	KUNIT_EXPECT_EQ(test, seen, magic);
 
+	/* Last: it replaces the private mapping's page with a copy. */
+	mmap_read_lock(current->mm);
+	ret = pin_user_pages(uaddr, 1, FOLL_LONGTERM, &got);
+	mmap_read_unlock(current->mm);
+	KUNIT_EXPECT_EQ_MSG(test, ret, 1, "pin_user_pages(FOLL_LONGTERM) of a private mapping");
+	if (ret == 1) {
+		KUNIT_EXPECT_FALSE(test, PageVcompound(got));
+		KUNIT_EXPECT_EQ(test, *(u64 *)page_to_addr(got), magic);
+		unpin_user_page(got);
+	}
+
+	for (i = 0; i < 2; i++)
+		KUNIT_EXPECT_EQ(test, vm_munmap(shared[i], PAGE_SIZE), 0);
 	KUNIT_EXPECT_EQ(test, vm_munmap(uaddr, PAGE_SIZE), 0);
 	__free_pages(page, order);
 }
