@@ -11,6 +11,22 @@ cd "$LINUX"
 	die "export: $LINUX has uncommitted changes; commit them first"
 n=$(git rev-list --count "$base..HEAD")
 [ "$n" -gt 0 ] || die "export: no commits on top of $base"
+# A file that the kernel's own .gitignore files ignore is generated (by
+# htmldocs, a build): never a part of the series, however it got committed.
+# Checked against a copy of the .gitignore files without Debian's
+# top-level "/*", which ignores every path; a .kunitconfig is ignored as a
+# dotfile but tracked all over the kernel.
+ign=$(mktemp -d)
+git init -q "$ign"
+git ls-files -- '*.gitignore' | while read -r g; do
+	mkdir -p "$ign/$(dirname "$g")"
+	sed '/^\/\*$/d; /^!\/debian\/$/d' "$g" >"$ign/$g"
+done
+ignored=$(git diff --name-only --diff-filter=A "$base" HEAD |
+	git -C "$ign" check-ignore --no-index --stdin | grep -v '/\.kunitconfig$' || true)
+rm -rf "$ign"
+[ -z "$ignored" ] ||
+	die "export: the series adds files the kernel ignores (generated?): $(tr "\n" " " <<<"$ignored" | cut -c1-300)"
 
 # The cover letter's subject and blurb are kept; the shortlog, diffstat and
 # base-commit below them are regenerated.
