@@ -14,17 +14,23 @@ n=$(git rev-list --count "$base..HEAD")
 # A file that the kernel's own .gitignore files ignore is generated (by
 # htmldocs, a build): never a part of the series, however it got committed.
 # Checked against a copy of the .gitignore files without Debian's
-# top-level "/*", which ignores every path; a .kunitconfig is ignored as a
-# dotfile but tracked all over the kernel.
+# top-level "/*", which ignores every path, and without any global
+# excludes.  Dotfiles are left out: the kernel ignores ".*" and adds the
+# ones it wants (.kunitconfig, .gitignore) by force.
 ign=$(mktemp -d)
 git init -q "$ign"
 git ls-files -- '*.gitignore' | while read -r g; do
 	mkdir -p "$ign/$(dirname "$g")"
 	sed '/^\/\*$/d; /^!\/debian\/$/d' "$g" >"$ign/$g"
 done
-ignored=$(git diff --name-only --diff-filter=A "$base" HEAD |
-	git -C "$ign" check-ignore --no-index --stdin | grep -v '/\.kunitconfig$' || true)
+git diff --name-only --no-renames --diff-filter=A "$base" HEAD |
+	grep -v '\(^\|/\)\.[^/]*$' >"$ign/.added" || true
+set +e
+ignored=$(git -C "$ign" -c core.excludesFile=/dev/null check-ignore --no-index --stdin <"$ign/.added")
+rc=$?
+set -e
 rm -rf "$ign"
+[ "$rc" -le 1 ] || die "export: git check-ignore failed (status $rc)"
 [ -z "$ignored" ] ||
 	die "export: the series adds files the kernel ignores (generated?): $(tr "\n" " " <<<"$ignored" | cut -c1-300)"
 

@@ -264,12 +264,22 @@ def report(meta, rows, notes, guest):
         out.append(f"## {title}")
         out.append("")
         out.append(note)
+        out.append("")
+        for r in select(notes, cell="frag_keep"):
+            if cellname == "ring_frag" and "got_mb" in r:
+                out.append(f'Memory held by the module: {r.get("kept_mb")} MiB of order-0 pages '
+                           f'with odd pfns, {r.get("drained_mb")} MiB of free blocks of order '
+                           f'{r.get("drain_order")} and up; {r.get("free_mb_after")} MiB left free.')
+                out.append("")
         for r in select(notes, cell=cellname):
             if "blocks_total" in r:
-                out.append(f'Blocks of the vcompound contender: {r.get("virtual_blocks")} '
-                           f'virtual, {r.get("contig_blocks")} still contiguous, '
-                           f'of {r.get("blocks_total")}.')
-        out.append("")
+                out.append(f'Blocks of {r.get("contender")}: {r.get("virtual_blocks")} virtual, '
+                           f'{r.get("vzalloc_blocks")} vzalloc() after a failed fallback, '
+                           f'{r.get("contig_blocks")} still contiguous, of {r.get("blocks_total")}.')
+                out.append("")
+            if "error" in r:
+                out.append(f'Error: {r.get("error")}')
+                out.append("")
         lines = [[r.get("op"), r.get("contender"), r.get("virtual_blocks", "?"),
                   r["median_ns"].split(".")[0],
                   f'{r["p10_ns"].split(".")[0]}..{r["p90_ns"].split(".")[0]}', ratio(r)]

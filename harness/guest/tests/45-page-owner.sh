@@ -27,16 +27,20 @@ rc=0
 sh -c "echo \$\$ > $CG/$NAME/cgroup.procs &&
        dd if=/dev/zero of=/tmp/$NAME bs=4096 count=64 2>/dev/null"
 echo "# memory.current of $NAME: $(cat "$CG/$NAME/memory.current")"
-if grep -q -m1 "^Charged to memcg $NAME\$" "$PO"; then
+if grep -q "^Charged to memcg $NAME\$" "$PO"; then
 	echo "ok 1 page_owner_memcg_online"
 else
 	echo "not ok 1 page_owner_memcg_online # no \"Charged to memcg $NAME\" in page_owner"
 	rc=1
 fi
-rmdir "$CG/$NAME"
+if ! rmdir "$CG/$NAME"; then
+	echo "not ok 2 page_owner_memcg_offline # rmdir $CG/$NAME failed"
+	rm -f "/tmp/$NAME"
+	exit 1
+fi
 found=0
 for _ in 1 2 3; do
-	grep -q -m1 "^Charged to offline memcg $NAME\$" "$PO" && { found=1; break; }
+	grep -q "^Charged to offline memcg $NAME\$" "$PO" && { found=1; break; }
 	sleep 1
 done
 if [ "$found" -eq 1 ]; then
