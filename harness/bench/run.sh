@@ -31,6 +31,9 @@
 #   BENCH_DRAIN_ORDER [3]     after fragmenting, hold free blocks >= this order
 #   BENCH_FRAG_HOLD [0]       1: keep frag successes until the end of each order
 #   BENCH_CLOCK [auto]        auto|ktime|tsc (auto: TSC if ktime is coarse)
+#   BENCH_RING_ITERS [200]    rings per contender (ring cell)
+#   BENCH_RING_FRAG_ITERS [50] rings per contender with memory held
+#                             fragmented (ring_frag cell)
 #   BENCH_BOOT_ARGS []        more boot.sh options, e.g. "--smp 1"
 # shellcheck source=harness/lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -72,6 +75,8 @@ BENCH_FRAG_N=${BENCH_FRAG_N:-50}
 BENCH_DRAIN_ORDER=${BENCH_DRAIN_ORDER:-3}
 BENCH_FRAG_HOLD=${BENCH_FRAG_HOLD:-0}
 BENCH_CLOCK=${BENCH_CLOCK:-auto}
+BENCH_RING_ITERS=${BENCH_RING_ITERS:-200}
+BENCH_RING_FRAG_ITERS=${BENCH_RING_FRAG_ITERS:-50}
 EOF
 say "bench[$name]: guest directory $guest ($(du -k "$guest/bench_vcompound.ko" | cut -f1) KiB module)"
 
