@@ -248,15 +248,23 @@ def report(meta, rows, notes, guest):
          "two fallbacks taken at once (contiguous memory refused by fault injection "
          "for vzalloc). ring_setup includes an RCU grace period common to all three.",
          "contig"),
-        ("ring_frag", "7. The same ring with memory held fragmented (frag_keep): "
-         "vcompound vs af_packet's own vzalloc()",
+        ("ring_frag", "7. The same ring with memory held in order-2 holes (frag_keep, "
+         "frag_hole_order=2): vcompound vs af_packet's own vzalloc()",
          "TSC cycles, not ns; contenders interleaved. Both first try a contiguous "
          "block (__GFP_NORETRY, with its compaction), which fragmentation makes fail; "
          "then vcompound falls back to a virtual compound page (policy late) and "
          "vzalloc, with every fallback failed by fail_vcompound, to af_packet's "
          "vzalloc(): what the caller did before the conversion.",
          "vzalloc"),
+        ("ring_frag0", "8. The same ring with memory held in order-0 holes (frag_keep, "
+         "frag_hole_order=0): no order-2 head chunk is to be had",
+         "As section 7, but the fallback cannot build a virtual compound page "
+         "without an order-2 head chunk: it fails and af_packet goes on to "
+         "vzalloc(), so both contenders take the same path; the difference is "
+         "the failed fallback attempt.",
+         "vzalloc"),
     )
+    holes = {"ring_frag": "2", "ring_frag0": "0"}
     for cellname, title, note, base in ring_cells:
         ring = [r for r in select(rows, cell=cellname) if "median_ns" in r]
         if not ring:
@@ -266,7 +274,7 @@ def report(meta, rows, notes, guest):
         out.append(note)
         out.append("")
         for r in select(notes, cell="frag_keep"):
-            if cellname == "ring_frag" and "got_mb" in r:
+            if r.get("hole_order") == holes.get(cellname) and "got_mb" in r:
                 out.append(f'Memory held by the module: {r.get("kept_mb")} MiB of order-0 pages '
                            f'with odd pfns, {r.get("drained_mb")} MiB of free blocks of order '
                            f'{r.get("drain_order")} and up; {r.get("free_mb_after")} MiB left free.')

@@ -104,22 +104,31 @@ if [ -z "$failed" ] && [ -e /proc/net/packet ]; then
 	./ringbench "${BENCH_RING_ITERS:-200}" 16 || fail "ringbench failed (status $?)"
 	state after_ring
 	# The same rings with memory held fragmented by the module (frag_keep),
-	# vcompound against af_packet's own vzalloc() (ringbench frag).
+	# vcompound against af_packet's own vzalloc() (ringbench frag): in
+	# order-2 holes (no order-3 block, but head chunks: the fallback must
+	# serve at least 90% of the blocks), then in order-0 holes (no head
+	# chunk: it cannot serve, and every block goes to vzalloc()).
 	frag=$BENCH_FRAGMENT_MB
 	[ "$frag" = auto ] && frag=$(awk '/^MemTotal:/ { print int($2 / 1024) }' /proc/meminfo)
 	if [ "$frag" = 0 ] || [ "$BENCH_DRAIN_ORDER" = 0 ]; then
 		say "ring_frag=skipped reason=\"BENCH_FRAGMENT_MB=$BENCH_FRAGMENT_MB BENCH_DRAIN_ORDER=$BENCH_DRAIN_ORDER: memory is not held fragmented\""
-	elif [ -z "$failed" ]; then
-		say "load=frag_keep params=\"frag_keep=1 fragment_mb=$frag drain_order=$BENCH_DRAIN_ORDER\""
-		if out=$(insmod "$KO" frag_keep=1 fragment_mb="$frag" drain_order="$BENCH_DRAIN_ORDER" 2>&1); then
-			say "buddyinfo_ring_frag=\"$(tr -s ' \n' ' ' </proc/buddyinfo)\""
-			./ringbench "${BENCH_RING_FRAG_ITERS:-50}" 16 frag ||
-				fail "ringbench frag failed (status $?)"
-			rmmod bench_vcompound || fail "rmmod after frag_keep failed"
-			state after_ring_frag
-		else
-			fail "frag_keep: insmod failed: $(echo "$out" | tr '\n"' " '")"
-		fi
+	else
+		for run in "2 frag 90" "0 frag0 0"; do
+			# shellcheck disable=SC2086 # three words
+			set -- $run
+			[ -z "$failed" ] || break
+			say "load=frag_keep params=\"frag_keep=1 fragment_mb=$frag drain_order=$BENCH_DRAIN_ORDER frag_hole_order=$1\""
+			if out=$(insmod "$KO" frag_keep=1 fragment_mb="$frag" \
+				drain_order="$BENCH_DRAIN_ORDER" frag_hole_order="$1" 2>&1); then
+				say "buddyinfo_ring_$2=\"$(tr -s ' \n' ' ' </proc/buddyinfo)\""
+				./ringbench "${BENCH_RING_FRAG_ITERS:-50}" 16 "$2" "$3" ||
+					fail "ringbench $2 failed (status $?)"
+				rmmod bench_vcompound || fail "rmmod after frag_keep failed"
+				state "after_ring_$2"
+			else
+				fail "frag_keep: insmod failed: $(echo "$out" | tr '\n"' " '")"
+			fi
+		done
 	fi
 elif [ -z "$failed" ]; then
 	say "ring=skipped reason=\"no CONFIG_PACKET in this kernel\""

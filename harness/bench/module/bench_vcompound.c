@@ -11,6 +11,7 @@
  *          [fragment_mb=0] [frag_n=50] [drain_order=3] [frag_hold=0]
  *          [clock=auto|ktime|tsc]
  *   insmod bench_vcompound.ko frag_keep=1 fragment_mb=N [drain_order=3]
+ *          [frag_hole_order=0]
  *          (fragment memory as the frag cell does, keep it so until rmmod)
  *
  * cells is a comma-separated list of
@@ -119,6 +120,10 @@ MODULE_PARM_DESC(drain_order, "After fragmenting, hold every free block of this 
 static bool frag_hold;
 module_param(frag_hold, bool, 0444);
 MODULE_PARM_DESC(frag_hold, "Keep successful frag requests until the end of their order instead of freeing each at once");
+
+static unsigned int frag_hole_order;
+module_param(frag_hole_order, uint, 0444);
+MODULE_PARM_DESC(frag_hole_order, "Fragment into free holes of this order (0: every even pfn freed; 2: aligned order-2 holes, so no order-3 block but head chunks)");
 
 static bool frag_keep;
 module_param(frag_keep, bool, 0444);
@@ -796,9 +801,10 @@ struct frag_state {
 
 /*
  * Fragment: take order-0 pages until fragment_mb or until the allocator
- * says no (__GFP_NORETRY: no OOM killer), then free every page with an
- * even pfn.  The buddy of a freed page is a page we keep (or not ours), so
- * no freed page can merge: free memory is left in order-0 holes.  Then
+ * says no (__GFP_NORETRY: no OOM killer), then free every page whose pfn
+ * has bit frag_hole_order clear (frag_hole_order 0: every even pfn).  The
+ * buddy of a freed hole is pages we keep (or not ours), so no hole can
+ * merge: free memory is left in holes of order frag_hole_order.  Then
  * hold every free block of drain_order and above that is left (what was
  * below the watermarks when we stopped, and what reclaim and compaction
  * can still produce), so high-order requests cannot be served from it.
@@ -833,7 +839,7 @@ static int frag_setup(struct frag_state *st, const char *tag)
 			cond_resched();
 	}
 	for (i = 0; i < st->got; i++) {
-		if (page_to_pfn(st->pages[i]) & 1) {
+		if ((page_to_pfn(st->pages[i]) >> frag_hole_order) & 1) {
 			kept++;
 		} else {
 			__free_page(st->pages[i]);
@@ -858,10 +864,10 @@ static int frag_setup(struct frag_state *st, const char *tag)
 	}
 	s1 = ktime_get_ns();
 	free1 = free_mb();
-	pr_info("cell=%s setup requested_mb=%d got_mb=%lu kept_mb=%lu freed_mb=%lu drained_mb=%lu drain_order=%u free_mb_before=%lu free_mb_after=%lu setup_ms=%llu hold=%d\n",
+	pr_info("cell=%s setup requested_mb=%d got_mb=%lu kept_mb=%lu freed_mb=%lu drained_mb=%lu drain_order=%u hole_order=%u free_mb_before=%lu free_mb_after=%lu setup_ms=%llu hold=%d\n",
 		tag, fragment_mb, st->got >> (20 - PAGE_SHIFT),
 		kept >> (20 - PAGE_SHIFT), freed >> (20 - PAGE_SHIFT),
-		drained >> (20 - PAGE_SHIFT), drain_order, free0, free1,
+		drained >> (20 - PAGE_SHIFT), drain_order, frag_hole_order, free0, free1,
 		div_u64(s1 - s0, NSEC_PER_MSEC), frag_hold);
 	return 0;
 }
@@ -1058,6 +1064,10 @@ static int __init bench_vcompound_init(void)
 	u64 start = ktime_get_ns();
 	char hyp[16];
 
+	if (frag_hole_order >= VCOMPOUND_MIN_ORDER) {
+		pr_err("frag_hole_order must be below %u\n", VCOMPOUND_MIN_ORDER);
+		return -EINVAL;
+	}
 	if (frag_keep) {
 		if (fragment_mb <= 0) {
 			pr_err("frag_keep needs fragment_mb\n");
