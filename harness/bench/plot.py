@@ -276,7 +276,8 @@ def report(meta, rows, notes, guest):
         for r in select(notes, cell="frag_keep"):
             if r.get("hole_order") == holes.get(cellname) and "got_mb" in r:
                 out.append(f'Memory held by the module: {r.get("kept_mb")} MiB of order-0 pages '
-                           f'with odd pfns, {r.get("drained_mb")} MiB of free blocks of order '
+                           f'between free holes of order {r.get("hole_order")}, '
+                           f'{r.get("drained_mb")} MiB of free blocks of order '
                            f'{r.get("drain_order")} and up; {r.get("free_mb_after")} MiB left free.')
                 out.append("")
         for r in select(notes, cell=cellname):
