@@ -4,9 +4,9 @@
 #    reports nothing new (its output is compared with the base tree's);
 #  - the mm documentation builds (make htmldocs SPHINXDIRS=mm) with no
 #    warning that the same build of the base tree does not give;
-#  - scripts/get_maintainer.pl reaches the series' MAINTAINERS entry (SOUND
-#    for the ALSA clean-up, MEMORY MANAGEMENT for the base's page_owner
-#    fix) from each patch's files or the entry's keywords.
+#  - scripts/get_maintainer.pl reaches the series' MAINTAINERS entry (or,
+#    for a preparatory patch in another subsystem, that subsystem's) from
+#    each patch's files or the entry's keywords.
 # Usage: harness/docs.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -51,21 +51,30 @@ fi
 # entry's K: keywords in its diff only: get_maintainer.pl also matches
 # keywords in a patch's subject and message (which name the flag anyway)
 # and takes names from git history (--nogit --nogit-fallback).  The
-# series' entry, or, for the ALSA clean-up, which goes to its own
-# maintainers, SOUND; for the fix of the base's mm/page_owner.c, which is
-# for stable rather than for the series, MEMORY MANAGEMENT.
+# series' entry; or, for a preparatory patch that touches only another
+# subsystem's files and goes to its maintainers, that subsystem's: the
+# ALSA clean-up (SOUND), the fix of the base's mm/page_owner.c (for
+# stable rather than for the series), the x86 stack-size choice and the
+# memcg accounting change.
+want_for() {	# want_for PATCH: the section PATCH must reach
+	local files
+	files=$(sed -n 's|^+++ b/||p' "$1" | sort -u)
+	only() { ! grep -qv "$1" <<<"$files"; }
+	if only '^sound/'; then echo "SOUND"
+	elif only '^mm/page_owner\.c$'; then echo "MEMORY MANAGEMENT"
+	elif only '^mm/memcontrol\.c$'; then echo "CONTROL GROUP - MEMORY RESOURCE CONTROLLER (MEMCG)"
+	elif only '^arch/x86/'; then echo "X86 ARCHITECTURE (32-BIT AND 64-BIT)"
+	else echo "VIRTUAL COMPOUND PAGES"
+	fi
+}
 diffonly=$BUILD/docs-diff.patch
 for p in $(series_patches); do
-	want="VIRTUAL COMPOUND PAGES"
-	[ "$(awk '/^\+\+\+ b\// && !/^\+\+\+ b\/sound\// { n++ } END { print n + 0 }' "$p")" -gt 0 ] ||
-		want=SOUND
-	[ "$(awk '/^\+\+\+ b\// && !/^\+\+\+ b\/mm\/page_owner\.c$/ { n++ } END { print n + 0 }' "$p")" -gt 0 ] ||
-		want="MEMORY MANAGEMENT"
+	want=$(want_for "$p")
 	sed -n '/^diff --git /,$p' "$p" >"$diffonly"
 	# Whole output first: grep -q stopping early would SIGPIPE the
 	# script, which pipefail then reports as a failure.
 	got=$(scripts/get_maintainer.pl --nogit --nogit-fallback "$diffonly" 2>/dev/null || true)
-	if grep -q "maintainer:$want" <<<"$got"; then
+	if grep -qF "maintainer:$want" <<<"$got"; then
 		ok "get_maintainer $(basename "$p"): $want"
 	else
 		bad "get_maintainer $(basename "$p") does not reach the $want entry"
