@@ -4,6 +4,13 @@
 # one large kmalloc() that took the fallback (leak_kmalloc=1, 1060921 bytes):
 # kmemleak must report it, although its vm_struct and its struct pages
 # know its address.  No other leak may be reported. KTAP.
+# kmemleak scans every task's whole stack, dead frames included, so a stale
+# copy of the leaked pointer (the insmod task's stack, freed and reused by
+# another task, is the likely one; not proven) can hide the leak: two of
+# the debug boots of 2026-12-01/02 did not report it in five rounds of
+# scans.  If two rounds with stack scanning do not
+# report it, two more scans run with stack=off; the other leaks are judged
+# on the report taken before that.
 echo "TAP version 13"
 echo "1..2"
 k=/sys/kernel/debug/kmemleak
@@ -21,13 +28,13 @@ fi
 # kmemleak reports an object only once it is 5 s old, and only when it
 # was unreferenced in two scans.  A stale copy of the address (a register
 # spilled to a stack, a freed buffer not yet reused) can hide it for a
-# while: scan again, up to five rounds, until our leak is reported.
+# while: scan again (two rounds), then without stacks (see above).
 rc=0
 round=0
-while [ $round -lt 5 ]; do
+while [ $round -lt 2 ]; do
 	round=$((round + 1))
 	sleep 6
-	for s in 1 2; do
+	for _ in 1 2; do
 		if ! echo scan > $k; then
 			echo "not ok 1 kmemleak_scan # the scan write failed: kmemleak disabled itself?"
 			echo "not ok 2 kmemleak_vcompound_leak # no scan"
@@ -43,6 +50,17 @@ deliberate='test_leak_destroy|size 1060921'
 report=$(cat $k)
 n=$(echo "$report" | grep -c '^unreferenced object')
 ours=$(echo "$report" | grep -c '^unreferenced object .*(size 1060921)')
+how="scan round $round"
+if [ $leak = 1 ] && [ "$ours" -eq 0 ]; then
+	if echo stack=off > $k; then
+		sleep 1
+		echo scan > $k && echo scan > $k
+		ours=$(grep -c '^unreferenced object .*(size 1060921)' $k)
+		echo stack=on > $k
+		how="only with stack scanning off: a stale copy of its address, presumably on a task stack, hid it"
+		round="$round rounds with stacks and 1 without"
+	fi
+fi
 known=$(echo "$report" | awk -v re="$deliberate" '
 	/^unreferenced object/ { if (obj && hit) k++; obj = 1; hit = 0 }
 	$0 ~ re { hit = 1 }
@@ -58,9 +76,9 @@ if [ $leak = 0 ]; then
 	echo "not ok 2 kmemleak_vcompound_leak # could not load $ko leak_kmalloc=1"
 	rc=1
 elif [ "$ours" -eq 1 ]; then
-	echo "ok 2 kmemleak_vcompound_leak # reported (scan round $round)"
+	echo "ok 2 kmemleak_vcompound_leak # reported ($how)"
 else
-	echo "not ok 2 kmemleak_vcompound_leak # the leaked large kmalloc() (1060921 bytes, virtual) was reported $ours times in $round rounds"
+	echo "not ok 2 kmemleak_vcompound_leak # the leaked large kmalloc() (1060921 bytes, virtual) was reported $ours times in $round"
 	rc=1
 fi
 exit $rc
