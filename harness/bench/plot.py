@@ -258,10 +258,10 @@ def report(meta, rows, notes, guest):
          "vzalloc"),
         ("ring_frag0", "8. The same ring with memory held in order-0 holes (frag_keep, "
          "frag_hole_order=0): no order-2 head chunk is to be had",
-         "As section 7, but the fallback cannot build a virtual compound page "
-         "without an order-2 head chunk: it fails and af_packet goes on to "
-         "vzalloc(), so both contenders take the same path; the difference is "
-         "the failed fallback attempt.",
+         "As section 7, but with no free order-2 block at the start the "
+         "fallback can build a virtual compound page only from head chunks that "
+         "earlier rings freed; where it fails, af_packet goes on to vzalloc(). "
+         "The vcompound share is reported, not judged.",
          "vzalloc"),
     )
     holes = {"ring_frag": "2", "ring_frag0": "0"}

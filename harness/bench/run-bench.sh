@@ -106,8 +106,9 @@ if [ -z "$failed" ] && [ -e /proc/net/packet ]; then
 	# The same rings with memory held fragmented by the module (frag_keep),
 	# vcompound against af_packet's own vzalloc() (ringbench frag): in
 	# order-2 holes (no order-3 block, but head chunks: the fallback must
-	# serve at least 90% of the blocks), then in order-0 holes (no head
-	# chunk: it cannot serve, and every block goes to vzalloc()).
+	# serve at least 90% of the blocks), then in order-0 holes (no free
+	# order-2 block at the start: the vcompound share is reported, not
+	# judged, as head chunks freed by earlier rings come back).
 	frag=$BENCH_FRAGMENT_MB
 	[ "$frag" = auto ] && frag=$(awk '/^MemTotal:/ { print int($2 / 1024) }' /proc/meminfo)
 	if [ "$frag" = 0 ] || [ "$BENCH_DRAIN_ORDER" = 0 ]; then
