@@ -54,14 +54,15 @@ fi
 # series' entry; or, for a preparatory patch that touches only another
 # subsystem's files and goes to its maintainers, that subsystem's: the
 # ALSA clean-up (SOUND), the fix of the base's mm/page_owner.c (for
-# stable rather than for the series), the x86 stack-size choice and the
-# memcg accounting change.
+# stable rather than for the series), the KASAN rename, the x86
+# stack-size choice and the memcg accounting change.
 want_for() {	# want_for PATCH: the section PATCH must reach
 	local files
 	files=$(sed -n 's|^+++ b/||p' "$1" | sort -u)
 	only() { ! grep -qv "$1" <<<"$files"; }
 	if only '^sound/'; then echo "SOUND"
 	elif only '^mm/page_owner\.c$'; then echo "MEMORY MANAGEMENT"
+	elif only '^mm/kasan/'; then echo "KASAN"
 	elif only '^mm/memcontrol\.c$'; then echo "CONTROL GROUP - MEMORY RESOURCE CONTROLLER (MEMCG)"
 	elif only '^arch/x86/'; then echo "X86 ARCHITECTURE (32-BIT AND 64-BIT)"
 	else echo "VIRTUAL COMPOUND PAGES"

@@ -68,7 +68,15 @@ run_step() {
 	total_pass=$((total_pass + p)); total_fail=$((total_fail + f)); total_skip=$((total_skip + k))
 	summary+=("$(printf '%-20s %-4s %4d passed %4d failed %4d skipped %5ds' "$name" \
 		"$([ "$rc" -eq 0 ] && echo ok || echo FAIL)" "$p" "$f" "$k" $(( $(date +%s) - start )))")
-	[ "$rc" -eq 0 ] || summary+=("               log: $log")
+	if [ "$rc" -ne 0 ]; then
+		summary+=("               log: $log")
+		# What failed, in the summary itself: CI shows only the end of
+		# the output, and its logs are not kept.
+		while IFS= read -r line; do
+			summary+=("               | ${line:0:150}")
+		done < <(grep -aE '(^|[] #:] )not ok |FAIL|unexpected|missing|Oops|BUG:|WARNING:' "$log" |
+			grep -avE '^# (ok|not ok) .*# (SKIP|TODO)' | head -n 10 || true)
+	fi
 }
 
 for s in $steps; do
