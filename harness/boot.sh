@@ -108,12 +108,15 @@ grep -ah '^vc-init: FAIL' "$log" || true
 splats=$LINUX/tools/testing/selftests/vcompound/splats
 [ -s "$splats" ] || die "boot[$name]: no $splats (the series' list of kernel splats)"
 splat=$(grep -v -e '^#' -e '^$' "$splats" | paste -sd '|' -)
-# test_vcompound's badinput case brackets the warnings it must cause
-# ("badinput: ROW: expect warning: ..." to "badinput: ROW: expect end");
-# run_vcompound.sh checks them. Any other splat fails the run.
-# A bracket that is never closed must not blind the rest of the log.
-if awk '/test_vcompound: badinput: [^ ]*: expect warnings?: /{skip=1; open=NR} !skip{printf "%d:%s\n", NR, $0} /test_vcompound: badinput: [^ ]*: expect end/{skip=0}
-	END { if (skip) printf "%d:BUG: unclosed expect-warning bracket opened at line %d\n", NR, open }' "$log" |
+# The KUnit suite vcompound_misuse causes warnings on purpose and judges
+# every line the kernel logs while it runs (an unexpected warning, a
+# stack trace without one or any other report fails it, and KTAP says
+# so), then logs "vcompound_misuse: the log up to here is judged": the
+# part of the log from its "# Subtest:" line to that line is left to it.
+# Any other splat fails the run.  A suite that never says so must not
+# blind the rest of the log.
+if awk '/# Subtest: vcompound_misuse([^_[:alnum:]]|$)/{skip=1; open=NR} !skip{printf "%d:%s\n", NR, $0} /vcompound_misuse: the log up to here is judged/{skip=0}
+	END { if (skip) printf "%d:BUG: vcompound_misuse (line %d) never judged its log\n", NR, open }' "$log" |
    grep -aE "^[0-9]+:.*($splat)" >"$out/splats.txt"; then
 	say "boot[$name]: kernel splats in $log:"
 	head -n 40 "$out/splats.txt"

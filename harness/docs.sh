@@ -54,7 +54,8 @@ fi
 # series' entry; or, for a preparatory patch that touches only another
 # subsystem's files and goes to its maintainers, that subsystem's: the
 # ALSA clean-up (SOUND), the fix of the base's mm/page_owner.c (for
-# stable rather than for the series), the KASAN rename, the x86
+# stable rather than for the series), the KASAN rename, the kmemleak fix
+# of vmalloc's split-off vmap_area objects (VMALLOC), the x86
 # stack-size choice and the memcg accounting change.
 want_for() {	# want_for PATCH: the section PATCH must reach
 	local files
@@ -63,6 +64,7 @@ want_for() {	# want_for PATCH: the section PATCH must reach
 	if only '^sound/'; then echo "SOUND"
 	elif only '^mm/page_owner\.c$'; then echo "MEMORY MANAGEMENT"
 	elif only '^mm/kasan/'; then echo "KASAN"
+	elif only '^mm/vmalloc\.c$'; then echo "VMALLOC"
 	elif only '^mm/memcontrol\.c$'; then echo "CONTROL GROUP - MEMORY RESOURCE CONTROLLER (MEMCG)"
 	elif only '^arch/x86/'; then echo "X86 ARCHITECTURE (32-BIT AND 64-BIT)"
 	else echo "VIRTUAL COMPOUND PAGES"

@@ -28,26 +28,17 @@
  *  4 fault       nr_cycles allocations of mixed orders while the calling
  *                task is a fail_page_alloc target: each either fails with
  *                NULL or returns a complete compound page;
- *  8 badinput    misuse, one row each: an order above MAX_PAGE_ORDER (with
- *                and without __GFP_NOWARN), atomic context, __GFP_NOFAIL,
- *                __GFP_DMA32, __GFP_HIGHMEM, no __GFP_COMP, a free with the
- *                wrong order, free_pages() twice on the vmap address,
- *                split_page(), vfree() inside a large kmalloc(), kfree()
- *                and virt_to_folio() of a vmalloc() address, mapped and
- *                unmapped, and page_address() of every page; the rows that
- *                must warn are
- *                bracketed in the log (see vc_badinput());
- * 16 memcg       __GFP_ACCOUNT charges the loading task's memory cgroup
+ *  8 memcg       __GFP_ACCOUNT charges the loading task's memory cgroup
  *                once and the free uncharges it, at once even when the release is
  *                deferred (skipped in the root cgroup);
- * 32 contig      alloc_contig_range() of every pageblock around live
+ * 16 contig      alloc_contig_range() of every pageblock around live
  *                virtual compound pages of every order: each call finishes,
  *                and none takes a range holding one of their pages.
  *
  * The "late" policy over fragmented memory is the KUnit suite's
  * (vc_test_late_fragmented), which can fragment all of free memory.
  *
- * functional, badinput, memcg and contig force the "always" policy; stress
+ * functional, memcg and contig force the "always" policy; stress
  * and fault run under the policy chosen
  * with policy= (as found if empty): run_vcompound.sh passes policy=always
  * so that they use the virtual path.
@@ -114,7 +105,6 @@ enum {
 	VC_FUNCTIONAL,
 	VC_STRESS,
 	VC_FAULT,
-	VC_BADINPUT,
 	VC_MEMCG,
 	VC_CONTIG,
 	VC_NR_CASES
@@ -155,9 +145,8 @@ MODULE_PARM_DESC(run_test_mask,
 		 "\t\tid: 1, name: functional\n"
 		 "\t\tid: 2, name: stress\n"
 		 "\t\tid: 4, name: fault\n"
-		 "\t\tid: 8, name: badinput\n"
-		 "\t\tid: 16, name: memcg\n"
-		 "\t\tid: 32, name: contig");
+		 "\t\tid: 8, name: memcg\n"
+		 "\t\tid: 16, name: contig");
 
 static int nr_threads = 2;
 module_param(nr_threads, int, 0444);
@@ -713,428 +702,8 @@ static void vc_unpin(void)
 	vc_pinned_nr = 0;
 }
 
-/* One misuse of the API, with the warning it must give, if any. */
-struct vc_bad_row {
-	const char *name;
-	/* Text of the warning the misuse must give; NULL: none. */
-	const char *warning;
-	/* The warning is a VM_WARN, given only with CONFIG_DEBUG_VM. */
-	bool debug_vm;
-	void (*run)(struct vc_stats *st);
-	/* Warned every time (ratelimited), not once. */
-	bool repeats;
-	/* A reason the row means nothing in this machine, or NULL. */
-	const char *(*skip)(void);
-};
-
-/* A virtual compound page of @order for a badinput row, or NULL (an error). */
-static struct page *vc_bad_alloc(struct vc_stats *st, unsigned int order)
-{
-	struct page *page;
-
-	st->cycles++;
-	page = alloc_pages(VC_GFP, order);
-	if (!page) {
-		st->nulls++;
-		vc_error(st, "order %u: allocation failed", order);
-		return NULL;
-	}
-	st->allocated++;
-	if (!vc_check_page(st, page, order) || !PageVcompound(page)) {
-		vc_error(st, "order %u: not a virtual compound page", order);
-		__free_pages(page, order);
-		return NULL;
-	}
-	return page;
-}
-
-/* An order above MAX_PAGE_ORDER: the flag does not lift the limit. */
-static void vc_bad_order(struct vc_stats *st)
-{
-	struct page *page;
-
-	page = alloc_pages(GFP_VFALLBACK, MAX_PAGE_ORDER + 1);
-	if (page) {
-		vc_error(st, "order %u above MAX_PAGE_ORDER was served", MAX_PAGE_ORDER + 1);
-		__free_pages(page, MAX_PAGE_ORDER + 1);
-	}
-}
-
-/* The same with __GFP_NOWARN: NULL, and quietly. */
-static void vc_bad_order_nowarn(struct vc_stats *st)
-{
-	struct page *page;
-
-	page = alloc_pages(VC_GFP, MAX_PAGE_ORDER + 1);
-	if (page) {
-		vc_error(st, "order %u above MAX_PAGE_ORDER was served", MAX_PAGE_ORDER + 1);
-		__free_pages(page, MAX_PAGE_ORDER + 1);
-	}
-}
-
-/* Atomic context: never the virtual path, whatever the policy says. */
-static void vc_bad_atomic(struct vc_stats *st)
-{
-	unsigned int order;
-	struct page *page;
-
-	for (order = VCOMPOUND_MIN_ORDER; order <= VC_MIXED_MAX_ORDER; order++) {
-		spin_lock(&vc_lock);
-		page = alloc_pages(GFP_ATOMIC | __GFP_COMP | __GFP_VFALLBACK |
-				   __GFP_NOWARN, order);
-		spin_unlock(&vc_lock);
-		st->cycles++;
-		/*
-		 * Memory is plentiful when badinput runs: up to the costly
-		 * order, an atomic request has no excuse for NULL.
-		 */
-		if (!page) {
-			st->nulls++;
-			if (order <= PAGE_ALLOC_COSTLY_ORDER)
-				vc_error(st, "order %u: atomic request got NULL", order);
-			continue;
-		}
-		st->allocated++;
-		if (PageVcompound(page))
-			vc_error(st, "order %u: virtual in atomic context", order);
-		__free_pages(page, order);
-	}
-}
-
-/*
- * A request with @gfp, which the forced fallback must serve virtually: the
- * contents written through the vmap address read back page by page.
- */
-static void vc_bad_virtual(struct vc_stats *st, gfp_t gfp, unsigned int order,
-			   const char *what)
-{
-	u32 seed = get_random_u32();
-	struct page *page;
-
-	st->cycles++;
-	page = alloc_pages(gfp, order);
-	if (!page) {
-		vc_error(st, "%s: allocation failed", what);
-		return;
-	}
-	st->allocated++;
-	if (vc_check_page(st, page, order)) {
-		if (!PageVcompound(page))
-			vc_error(st, "%s: physical with the fallback forced", what);
-		vc_touch(page, order, seed, true);
-		vc_check(st, page, order, seed, true);
-	}
-	__free_pages(page, order);
-}
-
-/* __GFP_NOFAIL: the fallback is tried like for any other request. */
-static void vc_bad_nofail(struct vc_stats *st)
-{
-	vc_bad_virtual(st, GFP_VFALLBACK | __GFP_NOFAIL, VCOMPOUND_MIN_ORDER,
-		       "__GFP_NOFAIL");
-}
-
-/* A zone above ZONE_DMA32 with memory: else any page is a DMA32 page. */
-static const char *vc_dma32_skip(void)
-{
-#ifdef CONFIG_ZONE_DMA32
-	int nid;
-
-	for_each_online_node(nid)
-		if (populated_zone(&NODE_DATA(nid)->node_zones[ZONE_NORMAL]))
-			return NULL;
-	return "no memory above 4 GiB: every page is a DMA32 page";
-#else
-	return "CONFIG_ZONE_DMA32 is off";
-#endif
-}
-
-/* Zone modifiers: every page of the virtual compound page in the zone. */
-static void vc_bad_dma32(struct vc_stats *st)
-{
-#ifdef CONFIG_ZONE_DMA32
-	const unsigned int order = 5;
-	struct page *page;
-	unsigned long i;
-
-	st->cycles++;
-	page = alloc_pages(VC_GFP | __GFP_DMA32, order);
-	if (!page) {
-		vc_error(st, "__GFP_DMA32: allocation failed");
-		return;
-	}
-	st->allocated++;
-	if (!PageVcompound(page))
-		vc_error(st, "__GFP_DMA32: physical with the fallback forced");
-	for (i = 0; i < (1UL << order); i++)
-		if (page_zonenum(compound_nth_page(page, i)) > ZONE_DMA32)
-			vc_error(st, "__GFP_DMA32: page %lu in zone %d", i,
-				 page_zonenum(compound_nth_page(page, i)));
-	__free_pages(page, order);
-#endif
-}
-
-/* __GFP_HIGHMEM: pages may be highmem; only the vmap address is used. */
-static void vc_bad_highmem(struct vc_stats *st)
-{
-	vc_bad_virtual(st, GFP_HIGHUSER | __GFP_COMP | __GFP_VFALLBACK |
-		       __GFP_NOWARN, 5, "__GFP_HIGHMEM");
-}
-
-/* No __GFP_COMP: the flag alone makes the request compound, and virtual. */
-static void vc_bad_no_comp(struct vc_stats *st)
-{
-	vc_bad_virtual(st, GFP_KERNEL | __GFP_VFALLBACK | __GFP_NOWARN,
-		       VCOMPOUND_MIN_ORDER, "no __GFP_COMP");
-}
-
-/*
- * kfree() and virt_to_folio() of a vmalloc() address, mapped, and of the
- * unmapped guard page after it: reported every time, nothing freed, no
- * NULL dereference.
- */
-static void vc_bad_kfree_vmalloc(struct vc_stats *st)
-{
-	char *p;
-
-	st->cycles++;
-	p = vmalloc(PAGE_SIZE);
-	if (!p) {
-		st->nulls++;
-		return;
-	}
-	st->allocated++;
-	memset(p, 0x5a, PAGE_SIZE);
-	kfree(p);
-	if (page_count(vmalloc_to_page(p)) != 1 || p[PAGE_SIZE - 1] != 0x5a)
-		vc_error(st, "kfree() of a vmalloc() address freed its page");
-	if (virt_to_folio(p))
-		vc_error(st, "virt_to_folio() of a vmalloc() address is not NULL");
-	/* The guard page: reserved for this area, never mapped. */
-	if (virt_to_folio(p + PAGE_SIZE) || virt_to_head_page(p + PAGE_SIZE))
-		vc_error(st, "virt_to_folio() of an unmapped vmalloc address is not NULL");
-	kfree(p + PAGE_SIZE);
-	vfree(p);
-}
-
-/* Freed with the wrong order: reported, and the right order used. */
-static void vc_bad_wrong_order(struct vc_stats *st)
-{
-	const unsigned int order = 4;
-	struct page *page = vc_bad_alloc(st, order);
-	void *addr;
-
-	if (!page)
-		return;
-	addr = page_to_addr(page);
-	__free_pages(page, order - 1);
-	vcompound_flush_deferred();
-	if (vmalloc_to_page(addr))
-		vc_error(st, "wrong order: the vmap address is still mapped");
-}
-
 /* all_vm_events()'s buffer, from module init to exit. */
 static unsigned long *vc_ev_buf;
-
-/* Virtual compound pages released so far (vmstat vcompound_free). */
-static unsigned long vc_releases(void)
-{
-	if (!vc_ev_buf)
-		return 0;
-	all_vm_events(vc_ev_buf);
-	return vc_ev_buf[VCOMPOUND_FREE];
-}
-
-/* free_pages() twice on the vmap address: the second one is refused. */
-static void vc_bad_double_free(struct vc_stats *st)
-{
-	const unsigned int order = VCOMPOUND_MIN_ORDER;
-	struct page *page = vc_bad_alloc(st, order);
-	unsigned long addr, released;
-	long live;
-
-	if (!page)
-		return;
-	addr = (unsigned long)page_to_addr(page);
-	free_pages(addr, order);
-	vcompound_flush_deferred();
-	if (vmalloc_to_page((void *)addr))
-		vc_error(st, "double free: still mapped after the first free");
-	live = vcompound_nr_live();
-	released = vc_releases();
-	free_pages(addr, order);
-	vcompound_flush_deferred();
-	/*
-	 * Refused: nothing released, nothing counted a second time (judged
-	 * where nothing else makes virtual compound pages; elsewhere the
-	 * splat check sees a real double free).
-	 */
-	if (vc_live_count_is_ours() &&
-	    (vc_releases() != released || vcompound_nr_live() != live))
-		vc_error(st, "double free: the second free_pages() released something");
-}
-
-/* split_page() of a virtual compound page: refused, the page intact. */
-static void vc_bad_split_page(struct vc_stats *st)
-{
-	const unsigned int order = VCOMPOUND_MIN_ORDER;
-	struct page *page = vc_bad_alloc(st, order);
-	u32 seed = get_random_u32();
-
-	if (!page)
-		return;
-	vc_touch(page, order, seed, true);
-	split_page(page, order);
-	if (!PageVcompound(page) || page_count(page) != 1 ||
-	    compound_order(page) != order)
-		vc_error(st, "split_page() changed the virtual compound page");
-	else
-		vc_check(st, page, order, seed, true);
-	__free_pages(page, order);
-}
-
-/* vfree() of an address inside a large kmalloc() that went virtual. */
-static void vc_bad_vfree_inside(struct vc_stats *st)
-{
-	size_t size = PAGE_SIZE << VCOMPOUND_MIN_ORDER;
-	char *p;
-
-	st->cycles++;
-	p = kmalloc(size, GFP_KERNEL | __GFP_VFALLBACK | __GFP_NOWARN);
-	if (!p) {
-		vc_error(st, "kmalloc(%zu) failed", size);
-		return;
-	}
-	st->allocated++;
-	if (!is_vmalloc_addr(p)) {
-		vc_error(st, "kmalloc(%zu) physical with the fallback forced", size);
-	} else {
-		memset(p, 0x5a, size);
-		vfree(p + PAGE_SIZE);
-		if (!PageVcompound(addr_to_page(p)) || p[size - 1] != 0x5a)
-			vc_error(st, "vfree() inside the object freed it");
-	}
-	kfree(p);
-}
-
-/*
- * page_address() of a page of a virtual compound page is that one page's
- * linear address: contiguous over the head chunk only.  page_to_addr() is
- * the address of the whole.
- */
-static void vc_bad_page_address(struct vc_stats *st)
-{
-	const unsigned int order = 5;
-	struct page *page = vc_bad_alloc(st, order);
-	char *head_addr;
-	unsigned long i;
-
-	if (!page)
-		return;
-	head_addr = page_address(page);
-	if (page_to_addr(page) == head_addr)
-		vc_error(st, "page_to_addr() is the head's linear address");
-	for (i = 0; i < (1UL << order); i++) {
-		struct page *p = compound_nth_page(page, i);
-		char *lin = page_address(p);
-
-		if (!lin || virt_to_page(lin) != p || virt_to_head_page(lin) != page) {
-			vc_error(st, "page %lu: page_address() does not map back", i);
-			break;
-		}
-		if (i < VCOMPOUND_HEAD_NR && lin != head_addr + i * PAGE_SIZE) {
-			vc_error(st, "page %lu: head chunk not contiguous", i);
-			break;
-		}
-	}
-	__free_pages(page, order);
-}
-
-static const struct vc_bad_row vc_bad_rows[] = {
-	{ .name = "order_too_big",
-	  .warning = "mm/page_alloc.c",
-	  .run = vc_bad_order },
-	{ .name = "order_too_big_nowarn",
-	  .run = vc_bad_order_nowarn },
-	{ .name = "atomic",
-	  .run = vc_bad_atomic },
-	{ .name = "nofail",
-	  .run = vc_bad_nofail },
-	{ .name = "dma32",
-	  .run = vc_bad_dma32,
-	  .skip = vc_dma32_skip },
-	{ .name = "highmem",
-	  .run = vc_bad_highmem },
-	{ .name = "no_comp",
-	  .run = vc_bad_no_comp },
-	{ .name = "wrong_order",
-	  .warning = "freed with order 3, allocated with order 4",
-	  .debug_vm = true,
-	  .run = vc_bad_wrong_order },
-	{ .name = "double_free",
-	  .warning = "outside any virtual compound page",
-	  .run = vc_bad_double_free,
-	  .repeats = true },
-	{ .name = "kfree_vmalloc",
-	  .warning = "outside any virtual compound page",
-	  .run = vc_bad_kfree_vmalloc,
-	  .repeats = true },
-	{ .name = "split_page",
-	  .warning = "split_page() on a virtual compound page",
-	  .run = vc_bad_split_page },
-	{ .name = "vfree_inside",
-	  .warning = "inside a virtual compound page",
-	  .run = vc_bad_vfree_inside },
-	{ .name = "page_address",
-	  .run = vc_bad_page_address },
-};
-
-/*
- * badinput: each row misuses the API once per pass.  A row that must warn
- * is bracketed in the kernel log by
- *
- *	test_vcompound: badinput: <row>: expect warning: <text>
- *	test_vcompound: badinput: <row>: expect end
- *
- * run_vcompound.sh checks that the first bracket of each row holds a
- * WARNING with <text> (the warnings are _ONCE: it clears them first
- * through /sys/kernel/debug/clear_warn_once), and the test harness does
- * not count warnings inside brackets as failures.  A row whose misuse is
- * reported every time (ratelimited) says "expect warnings:" instead: its
- * first bracket must hold at least one such WARNING, and later brackets
- * may hold more.  Any other warning, and
- * any failed check or leak, fails the case.
- */
-static void vc_badinput(struct vc_stats *st, unsigned int pass)
-{
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(vc_bad_rows); i++) {
-		const struct vc_bad_row *r = &vc_bad_rows[i];
-		bool warns = r->warning && (!r->debug_vm || IS_ENABLED(CONFIG_DEBUG_VM));
-		unsigned long errors = st->errors;
-		const char *why = r->skip ? r->skip() : NULL;
-
-		if (why) {
-			if (pass == 0)
-				pr_info("badinput: %s: SKIP %s\n", r->name, why);
-			continue;
-		}
-
-		if (warns)
-			pr_info("badinput: %s: expect warning%s: %s\n", r->name,
-				r->repeats ? "s" : "", r->warning);
-		r->run(st);
-		if (warns)
-			pr_info("badinput: %s: expect end\n", r->name);
-		if (pass == 0 && st->errors == errors)
-			pr_info("badinput: %s: ok\n", r->name);
-		else if (pass == 0)
-			pr_info("badinput: %s: FAIL (the case's first failed check: %s)\n",
-				r->name, st->reason);
-		cond_resched();
-	}
-}
 
 #ifdef CONFIG_MEMCG
 /* Charges of other tasks of the cgroup the counter may see meanwhile. */
@@ -1266,6 +835,27 @@ static bool vc_range_has_vcompound(unsigned long start, unsigned long end)
 	return false;
 }
 
+/* A virtual compound page of @order, or NULL (an error). */
+static struct page *vc_alloc_virtual(struct vc_stats *st, unsigned int order)
+{
+	struct page *page;
+
+	st->cycles++;
+	page = alloc_pages(VC_GFP, order);
+	if (!page) {
+		st->nulls++;
+		vc_error(st, "order %u: allocation failed", order);
+		return NULL;
+	}
+	st->allocated++;
+	if (!vc_check_page(st, page, order) || !PageVcompound(page)) {
+		vc_error(st, "order %u: not a virtual compound page", order);
+		__free_pages(page, order);
+		return NULL;
+	}
+	return page;
+}
+
 /*
  * contig: with virtual compound pages of every order live, isolate and
  * allocate each pageblock around their pages with alloc_contig_range(), as
@@ -1284,7 +874,7 @@ static void vc_contig(struct vc_stats *st, unsigned int pass)
 
 	for (i = 0; i < VC_WALK_NR; i++) {
 		order[i] = VCOMPOUND_MIN_ORDER + i % (MAX_PAGE_ORDER - VCOMPOUND_MIN_ORDER + 1);
-		held[i] = vc_bad_alloc(st, order[i]);
+		held[i] = vc_alloc_virtual(st, order[i]);
 		if (!held[i])
 			continue;
 		vc_touch(held[i], order[i], seed + i, false);
@@ -1503,11 +1093,6 @@ static const struct vc_case vc_cases[VC_NR_CASES] = {
 		.name = "fault",
 		.policy = VC_RUN_POLICY,
 		.run = vc_fault,
-	},
-	[VC_BADINPUT] = {
-		.name = "badinput",
-		.policy = VCOMPOUND_ALWAYS,
-		.run = vc_badinput,
 	},
 	[VC_MEMCG] = {
 		.name = "memcg",

@@ -193,7 +193,7 @@ static bool vcompound_eligible(gfp_t gfp, unsigned int order)
 	/* vmap() sleeps. */
 	if (!gfpflags_allow_blocking(gfp))
 		return false;
-	/* The page allocator makes every __GFP_VFALLBACK request compound. */
+	/* A virtual compound page is compound: so must the request be. */
 	if (WARN_ON_ONCE(!(gfp & __GFP_COMP)))
 		return false;
 	/*
@@ -620,6 +620,7 @@ EXPORT_SYMBOL_GPL(vcompound_page_to_addr);
  * @page: The head page or any tail page of a virtual compound page.
  * @n: How many pages further.
  *
+ * Context: Any context.
  * Return: The page @n pages after @page in the virtual compound page.
  */
 struct page *vcompound_nth_page(struct page *page, unsigned long n)

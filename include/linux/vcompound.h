@@ -30,8 +30,9 @@ struct page;
  * @VCOMPOUND_LATE: last resort: after direct reclaim and compaction have
  *	failed, right before the OOM killer would be invoked or the request
  *	would fail.  The default.
- * @VCOMPOUND_EARLY: kvmalloc()-style: after the first (light, async)
- *	direct compaction attempt fails, before direct reclaim.
+ * @VCOMPOUND_EARLY: after the first (light, async) direct compaction
+ *	attempt fails, before any direct reclaim: earlier than kvmalloc(),
+ *	whose kmalloc() attempt gets a round of reclaim.
  * @VCOMPOUND_ALWAYS: every eligible request is a virtual compound page,
  *	even when contiguous memory is free (testing; CONFIG_FALLBACK_ALWAYS).
  * @NR_VCOMPOUND_POLICIES: The number of policies.

@@ -8,12 +8,14 @@
  */
 
 #include <kunit/test.h>
+#include <linux/bug.h>
 #include <linux/completion.h>
 #include <linux/cpumask.h>
 #include <linux/fault-inject.h>
 #include <linux/gfp.h>
 #include <linux/highmem.h>
 #include <linux/delay.h>
+#include <linux/kmsg_dump.h>
 #include <linux/kthread.h>
 #include <linux/sched/task.h>
 #include <linux/sched/task_stack.h>
@@ -27,6 +29,8 @@
 #include <linux/vcompound.h>
 #include <linux/vmalloc.h>
 #include <linux/vmstat.h>
+
+#include <asm/sections.h>
 
 #include "../internal.h"
 
@@ -459,30 +463,6 @@ static void vc_test_nofail_highmem(struct kunit *test)
 		if (is_vmalloc_addr(addr))
 			vc_expect_unmapped(test, addr);
 	}
-}
-
-/*
- * Misuse that CONFIG_DEBUG_VM reports: without it, a free with the wrong
- * order uses the right one.  With it, the warning is expected:
- * test_vcompound's badinput case checks it, here it would count as a
- * failure.
- */
-static void vc_test_misuse(struct kunit *test)
-{
-	const unsigned int order = VCOMPOUND_MIN_ORDER + 1;
-	struct page *page;
-	void *addr;
-
-	if (IS_ENABLED(CONFIG_DEBUG_VM))
-		kunit_skip(test, "warns with CONFIG_DEBUG_VM: see test_vcompound badinput");
-	vc_force(test, true);
-
-	page = alloc_pages(VC_GFP, order);
-	KUNIT_ASSERT_NOT_NULL(test, page);
-	KUNIT_ASSERT_TRUE(test, PageVcompound(page));
-	addr = page_to_addr(page);
-	__free_pages(page, order - 1);
-	vc_expect_unmapped(test, addr);
 }
 
 /*
@@ -1484,6 +1464,351 @@ static void vc_test_vfree_pages(struct kunit *test)
 	vc_expect_released(test, b);
 }
 
+/*
+ * The misuse suite.  Each case misuses the API once and judges in the
+ * kernel what that printed: the kernel log records written while it ran,
+ * read back with kmsg_dump_get_line() (so without the console tracepoint,
+ * which kernels without CONFIG_TRACEPOINTS lack), must hold exactly the
+ * warnings the case expects, each with its text, and no other kernel
+ * report.  The last case judges the whole suite's log the same way and
+ * then prints VC_LOG_JUDGED, so that a test harness that scans the kernel
+ * log for splats may leave the part up to that line to this suite.
+ */
+#define VC_LOG_JUDGED	"vcompound_misuse: the log up to here is judged"
+
+/* Kernel reports other than a warning: none is expected here. */
+static const char * const vc_reports[] = {
+	"BUG:", "BUG ", "Oops", "KASAN:", "UBSAN:", "Bad page", "Kernel panic",
+	"general protection", "Unable to handle", "kernel BUG at",
+	"detected stall", "expedited stall", "blocked for more than",
+	"hard LOCKUP", "soft lockup", "inconsistent lock state",
+	"recursive locking", "circular locking", "irq lock inversion",
+	"bad page",
+};
+
+static bool vc_is_report(const char *line, const char *what)
+{
+	const char *p = strstr(line, what);
+
+	/* "BUG <cache> (...)": slab's reports; not "DEBUG ". */
+	while (p && !strcmp(what, "BUG ") && p > line && p[-1] != ' ' &&
+	       p[-1] != ']')
+		p = strstr(p + 1, what);
+	return p;
+}
+
+struct vc_log {
+	/* "WARNING:" lines, lines with the expected text, "Call Trace:" lines */
+	unsigned int warnings, texts, traces;
+	unsigned int reports;
+	char report[128];
+};
+
+/* The first log record of the suite and of the case running. */
+static u64 vc_log_suite_start, vc_log_case_start;
+/* Warnings and stack traces the cases saw in their own records. */
+static unsigned int vc_log_warnings, vc_log_traces;
+
+static u64 vc_log_next(void)
+{
+	struct kmsg_dump_iter iter = { };
+
+	kmsg_dump_rewind(&iter);
+	return iter.next_seq;
+}
+
+/*
+ * Read the log records from @from up to the last one written now; count
+ * the warnings, the lines with @text, the stack traces and the other
+ * reports.  A record still being written blocks the reader: wait for it,
+ * and count a record that never becomes readable as a report.
+ */
+static void vc_log_read(struct kunit *test, u64 from, const char *text,
+			struct vc_log *log)
+{
+	struct kmsg_dump_iter iter = { .cur_seq = from };
+	char *line = kunit_kmalloc(test, 1024, GFP_KERNEL);
+	u64 end = vc_log_next();
+	unsigned int i, tries = 0;
+	size_t len;
+
+	memset(log, 0, sizeof(*log));
+	KUNIT_ASSERT_NOT_NULL(test, line);
+	while (iter.cur_seq < end) {
+		if (!kmsg_dump_get_line(&iter, false, line, 1023, &len)) {
+			if (++tries > 50) {
+				log->reports++;
+				strscpy(log->report, "log records not readable",
+					sizeof(log->report));
+				break;
+			}
+			msleep(20);
+			continue;
+		}
+		line[len] = '\0';
+		log->warnings += !!strstr(line, "WARNING:");
+		log->traces += !!strstr(line, "Call Trace:");
+		log->texts += text && strstr(line, text);
+		for (i = 0; i < ARRAY_SIZE(vc_reports); i++) {
+			if (!vc_is_report(line, vc_reports[i]))
+				continue;
+			if (!log->reports++)
+				strscpy(log->report, strim(line), sizeof(log->report));
+			break;
+		}
+	}
+	kunit_kfree(test, line);
+}
+
+/*
+ * The log records since the case started, or since the last call, hold
+ * at least @min and at most @max warnings, each with @text (if @text) and
+ * with its stack trace, and no other report: a warning of another kind
+ * cannot stand in for an expected one.
+ */
+static void vc_expect_warnings(struct kunit *test, unsigned int min,
+			       unsigned int max, const char *text)
+{
+	struct vc_log log;
+
+	vc_log_read(test, vc_log_case_start, text, &log);
+	vc_log_warnings += log.warnings;
+	vc_log_traces += log.traces;
+	KUNIT_EXPECT_GE_MSG(test, log.warnings, min, "too few warnings (\"%s\")",
+			    text ?: "none expected");
+	KUNIT_EXPECT_LE_MSG(test, log.warnings, max, "too many warnings (\"%s\")",
+			    text ?: "none expected");
+	if (text)
+		KUNIT_EXPECT_EQ_MSG(test, log.texts, log.warnings,
+				    "warnings without \"%s\"", text);
+	KUNIT_EXPECT_EQ_MSG(test, log.traces, log.warnings,
+			    "stack traces without a warning");
+	KUNIT_EXPECT_EQ_MSG(test, log.reports, 0U, "another report: %s",
+			    log.report);
+	vc_log_case_start = vc_log_next();
+}
+
+static int vc_misuse_suite_init(struct kunit_suite *suite)
+{
+	if (!IS_ENABLED(CONFIG_PRINTK))
+		return 0;
+	/*
+	 * The warnings are _ONCE: reset them, as writing
+	 * /sys/kernel/debug/clear_warn_once does, so that each case sees its
+	 * own even if something warned there before the suite ran.  (Those
+	 * reported every time are ratelimited: a second run of the suite
+	 * within five seconds would miss some of them.)
+	 */
+	generic_bug_clear_once();
+	memset(__start_once, 0, __end_once - __start_once);
+	vc_log_warnings = 0;
+	vc_log_traces = 0;
+	vc_log_suite_start = vc_log_next();
+	return 0;
+}
+
+static int vc_misuse_init(struct kunit *test)
+{
+	if (!IS_ENABLED(CONFIG_PRINTK))
+		kunit_skip(test, "no CONFIG_PRINTK: no log to judge");
+	vc_log_case_start = vc_log_next();
+	return vc_test_init(test);
+}
+
+/* An order above MAX_PAGE_ORDER fails with the usual warning. */
+static void vc_misuse_order(struct kunit *test)
+{
+	struct page *page;
+
+	vc_force(test, true);
+	page = alloc_pages(GFP_KERNEL | __GFP_COMP | __GFP_VFALLBACK,
+			   MAX_PAGE_ORDER + 1);
+	KUNIT_EXPECT_NULL(test, page);
+	if (page)
+		__free_pages(page, MAX_PAGE_ORDER + 1);
+	/* The file name is printed with CONFIG_DEBUG_BUGVERBOSE only. */
+	vc_expect_warnings(test, 1, 1, IS_ENABLED(CONFIG_DEBUG_BUGVERBOSE) ?
+			   "mm/page_alloc.c" : NULL);
+}
+
+/*
+ * A free with the wrong order uses the right one; CONFIG_DEBUG_VM reports
+ * it.
+ */
+static void vc_misuse_wrong_order(struct kunit *test)
+{
+	const unsigned int order = VCOMPOUND_MIN_ORDER + 1;
+	unsigned int n = IS_ENABLED(CONFIG_DEBUG_VM);
+	struct vc_backing *b;
+	struct page *page;
+	char text[64];
+
+	vc_force(test, true);
+	page = alloc_pages(VC_GFP, order);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_ASSERT_TRUE(test, PageVcompound(page));
+	b = vc_record(test, page, order);
+	__free_pages(page, order - 1);
+	vc_expect_released(test, b);
+	snprintf(text, sizeof(text), "freed with order %u, allocated with order %u",
+		 order - 1, order);
+	vc_expect_warnings(test, n, n, text);
+}
+
+/*
+ * free_pages() of the vmap address after the page is gone, and of an
+ * address inside a live one: reported, nothing freed.  Order 6: no task
+ * stack or other boot-time virtual compound page of that order can take
+ * the freed address before the second free_pages().
+ */
+static void vc_misuse_free_pages(struct kunit *test)
+{
+	const unsigned int order = 6;
+	unsigned long addr;
+	struct page *page;
+	long live;
+
+	vc_force(test, true);
+	page = alloc_pages(VC_GFP, order);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_ASSERT_TRUE(test, PageVcompound(page));
+	addr = (unsigned long)page_to_addr(page);
+	free_pages(addr + PAGE_SIZE, order);
+	KUNIT_EXPECT_EQ(test, page_count(page), 1);
+	KUNIT_EXPECT_PTR_EQ(test, addr_to_page((void *)addr), page);
+	vc_expect_warnings(test, 1, 1, "inside a virtual compound page");
+
+	free_pages(addr, order);
+	vc_expect_unmapped(test, (void *)addr);
+	live = vcompound_nr_live();
+	free_pages(addr, order);
+	vcompound_flush_deferred();
+	if (vc_counts_are_ours())
+		KUNIT_EXPECT_EQ_MSG(test, vcompound_nr_live(), live,
+				    "the second free_pages() freed something");
+	vc_expect_warnings(test, 1, 1, "outside any virtual compound page");
+}
+
+/* split_page() is refused; the page stays whole. */
+static void vc_misuse_split_page(struct kunit *test)
+{
+	const unsigned int order = VCOMPOUND_MIN_ORDER;
+	struct page *page;
+	unsigned long i;
+
+	vc_force(test, true);
+	page = alloc_pages(VC_GFP, order);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_ASSERT_TRUE(test, PageVcompound(page));
+	split_page(page, order);
+	KUNIT_EXPECT_TRUE(test, PageVcompound(page));
+	KUNIT_EXPECT_EQ(test, compound_order(page), order);
+	KUNIT_EXPECT_EQ(test, page_count(page), 1);
+	for (i = 1; i < (1UL << order); i++)
+		KUNIT_EXPECT_EQ_MSG(test, page_ref_count(compound_nth_page(page, i)), 0,
+				    "tail %lu has a reference of its own", i);
+	vc_check_pages(test, page, order);
+	__free_pages(page, order);
+	vc_expect_warnings(test, 1, 1, "split_page() on a virtual compound page");
+}
+
+/*
+ * page_address() of a page is that page's linear address: contiguous over
+ * the head chunk only; page_to_addr() is the whole's.  Not reported.
+ */
+static void vc_misuse_page_address(struct kunit *test)
+{
+	const unsigned int order = 5;
+	struct page *page;
+	char *head;
+	unsigned long i;
+
+	vc_force(test, true);
+	page = alloc_pages(VC_GFP, order);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_ASSERT_TRUE(test, PageVcompound(page));
+	head = page_address(page);
+	KUNIT_EXPECT_PTR_NE(test, page_to_addr(page), (void *)head);
+	for (i = 0; i < (1UL << order); i++) {
+		struct page *p = compound_nth_page(page, i);
+		char *lin = page_address(p);
+
+		KUNIT_EXPECT_PTR_EQ(test, virt_to_page(lin), p);
+		KUNIT_EXPECT_PTR_EQ(test, virt_to_head_page(lin), page);
+		if (i < VCOMPOUND_HEAD_NR)
+			KUNIT_EXPECT_PTR_EQ(test, (void *)lin,
+					    (void *)(head + i * PAGE_SIZE));
+	}
+	__free_pages(page, order);
+	vc_expect_warnings(test, 0, 0, NULL);
+}
+
+/*
+ * kfree() and virt_to_folio() of a vmalloc() address, mapped, and of the
+ * unmapped guard page after it: reported every time, nothing freed.
+ */
+static void vc_misuse_kfree_vmalloc(struct kunit *test)
+{
+	char *p = vmalloc(PAGE_SIZE);
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	memset(p, 0x5a, PAGE_SIZE);
+	kfree(p);
+	KUNIT_EXPECT_EQ(test, page_count(vmalloc_to_page(p)), 1);
+	KUNIT_EXPECT_EQ(test, p[PAGE_SIZE - 1], 0x5a);
+	KUNIT_EXPECT_NULL(test, virt_to_folio(p));
+	vc_expect_warnings(test, 2, 2, "outside any virtual compound page");
+	/* The guard page: reserved for this area, never mapped. */
+	KUNIT_EXPECT_NULL(test, virt_to_folio(p + PAGE_SIZE));
+	KUNIT_EXPECT_NULL(test, virt_to_head_page(p + PAGE_SIZE));
+	kfree(p + PAGE_SIZE);
+	vfree(p);
+	vc_expect_warnings(test, 3, 3, "outside any virtual compound page");
+}
+
+/* vfree() inside a large kmalloc() that went virtual: refused. */
+static void vc_misuse_vfree_inside(struct kunit *test)
+{
+	const size_t size = PAGE_SIZE << VCOMPOUND_MIN_ORDER;
+	char *p;
+
+	vc_force(test, true);
+	p = kmalloc(size, GFP_KERNEL | __GFP_VFALLBACK);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	if (!is_vmalloc_addr(p)) {
+		kfree(p);
+		KUNIT_FAIL(test, "kmalloc() physical with the fallback forced");
+		return;
+	}
+	memset(p, 0x5a, size);
+	vfree(p + PAGE_SIZE);
+	/* Freed, it would be unmapped: do not touch it then. */
+	KUNIT_ASSERT_NOT_NULL_MSG(test, find_vm_area(p), "vfree() inside freed it");
+	KUNIT_EXPECT_TRUE(test, PageVcompound(vmalloc_to_page(p)));
+	KUNIT_EXPECT_EQ(test, p[size - 1], 0x5a);
+	kfree(p);
+	vc_expect_unmapped(test, p);
+	vc_expect_warnings(test, 1, 1, "inside a virtual compound page");
+}
+
+/*
+ * Nothing else in the suite's log: every warning was one a case expected,
+ * and no other kernel report was printed between the cases.
+ */
+static void vc_misuse_log(struct kunit *test)
+{
+	struct vc_log log;
+
+	vc_log_read(test, vc_log_suite_start, NULL, &log);
+	KUNIT_EXPECT_EQ_MSG(test, log.warnings, vc_log_warnings,
+			    "warnings outside the cases that expect them");
+	KUNIT_EXPECT_EQ_MSG(test, log.traces, vc_log_traces,
+			    "stack traces outside the cases that expect them");
+	KUNIT_EXPECT_EQ_MSG(test, log.reports, 0U, "another report: %s",
+			    log.report);
+	pr_info(VC_LOG_JUDGED "\n");
+}
+
 static struct kunit_case vcompound_test_cases[] = {
 	KUNIT_CASE(vc_test_key_at_boot),
 	KUNIT_CASE_PARAM(vc_test_alloc, vc_gen_params),
@@ -1492,7 +1817,6 @@ static struct kunit_case vcompound_test_cases[] = {
 	KUNIT_CASE(vc_test_zero),
 	KUNIT_CASE(vc_test_ineligible),
 	KUNIT_CASE(vc_test_nofail_highmem),
-	KUNIT_CASE(vc_test_misuse),
 	KUNIT_CASE(vc_test_node),
 	KUNIT_CASE(vc_test_dma32),
 	KUNIT_CASE(vc_test_fault_injection),
@@ -1521,7 +1845,27 @@ static struct kunit_suite vcompound_test_suite = {
 	.test_cases = vcompound_test_cases,
 };
 
-kunit_test_suite(vcompound_test_suite);
+static struct kunit_case vcompound_misuse_cases[] = {
+	KUNIT_CASE(vc_misuse_order),
+	KUNIT_CASE(vc_misuse_wrong_order),
+	KUNIT_CASE(vc_misuse_free_pages),
+	KUNIT_CASE(vc_misuse_split_page),
+	KUNIT_CASE(vc_misuse_page_address),
+	KUNIT_CASE(vc_misuse_kfree_vmalloc),
+	KUNIT_CASE(vc_misuse_vfree_inside),
+	KUNIT_CASE(vc_misuse_log),
+	{}
+};
+
+static struct kunit_suite vcompound_misuse_suite = {
+	.name = "vcompound_misuse",
+	.suite_init = vc_misuse_suite_init,
+	.init = vc_misuse_init,
+	.exit = vc_test_exit,
+	.test_cases = vcompound_misuse_cases,
+};
+
+kunit_test_suites(&vcompound_test_suite, &vcompound_misuse_suite);
 
 MODULE_DESCRIPTION("KUnit tests for virtual compound pages");
 MODULE_LICENSE("GPL");

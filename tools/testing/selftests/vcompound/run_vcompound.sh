@@ -16,14 +16,6 @@
 #               makes vmalloc split a free area, and vmalloc's va_clip()
 #               WARNs when the slab object for the split cannot be had
 #               (vmalloc core behaviour, for any aligned vmalloc)
-#   badinput    the module's table of misuses, one KTAP subtest per row:
-#               a row that must warn is bracketed in the kernel log by
-#               "badinput: ROW: expect warning: TEXT" and "... expect end";
-#               its first bracket must hold exactly one WARNING and TEXT,
-#               later ones none (the warnings are _ONCE, cleared first
-#               through clear_warn_once), and no warning may come outside
-#               the brackets; a row reported every time (ratelimited)
-#               says "expect warnings:" and each bracket may hold several
 #   memcg       __GFP_ACCOUNT, loaded from a child memory cgroup (cgroup2)
 #   contig      alloc_contig_range() around live virtual compound pages
 #   walkers     hold_mb=32 of virtual compound pages live while the pfn
@@ -169,7 +161,7 @@ fi
 
 usage()
 {
-	echo "Usage: $0 [-t functional|stress|fault|badinput|memcg|contig|walkers|all]"
+	echo "Usage: $0 [-t functional|stress|fault|memcg|contig|walkers|all]"
 }
 
 # Indent command output as KTAP diagnostics.
@@ -320,86 +312,6 @@ cleanup()
 	fi_restore
 	cg_leave
 	module_loaded && rmmod "$DRIVER" 2>/dev/null
-}
-
-# The kernel log with the expected-warning brackets of badinput removed.
-unbracketed()
-{
-	awk '/ badinput: [^ ]*: expect warnings?: /{skip=1}
-	     !skip{print}
-	     / badinput: [^ ]*: expect end$/{skip=0}'
-}
-
-# bracket LOG PREFIX first|later: the lines inside the first bracket
-# "PREFIX: expect warning: ..." to "PREFIX: expect end", or inside the
-# later ones.
-bracket()
-{
-	echo "$1" | awk -v b="$2: expect warning: " -v bs="$2: expect warnings: " \
-		-v e="$2: expect end" -v which="$3" '
-		index($0, b) || index($0, bs) { n++; inb = 1; next }
-		index($0, e) { inb = 0; if (n == 1 && which == "first") exit; next }
-		inb && ((which == "first") == (n == 1))'
-}
-
-# bad_rows LOG: one KTAP subtest per badinput row, from the module's
-# "badinput: ROW: ok|REASON" lines and the brackets of the rows that warn.
-bad_rows()
-{
-	pre="$DRIVER: badinput:"
-	rows=$(echo "$1" | sed -n "s/.*$pre \([^ :]*\): \(ok\|FAIL.*\|SKIP.*\)$/\1/p" |
-	       awk '!seen[$0]++')
-	nrows=$(echo "$rows" | grep -c .)
-	[ "$nrows" -gt 0 ] || return 1
-	echo "    # Subtest: badinput"
-	echo "    1..$nrows"
-	i=0 bad=0
-	for row in $rows; do
-		i=$((i + 1))
-		verdict=$(echo "$1" | sed -n "s/.*$pre $row: \(ok\|FAIL.*\|SKIP.*\)$/\1/p" |
-			  head -n 1)
-		case $verdict in
-		SKIP*)
-			echo "    ok $i $row # $verdict"
-			continue
-			;;
-		esac
-		why=
-		[ "$verdict" = ok ] || why="$verdict"
-		text=$(echo "$1" | sed -n "s/.*$pre $row: expect warnings\{0,1\}: //p" | head -n 1)
-		repeats=$(echo "$1" | grep -c "$pre $row: expect warnings: ")
-		if [ -z "$why" ] && [ -n "$text" ]; then
-			first=$(bracket "$1" "$pre $row" first)
-			later=$(bracket "$1" "$pre $row" later)
-			warns=$(echo "$first" | grep -c 'WARNING:')
-			# A misuse reported every time warns at least once per
-			# bracket (ratelimited); a _ONCE warning exactly once.
-			if [ "$repeats" -gt 0 ]; then
-				[ "$warns" -ge 1 ] ||
-					why="expected a WARNING ($text) every time, got none"
-			elif [ "$warns" -ne 1 ]; then
-				why="expected exactly one WARNING ($text), got $warns"
-			fi
-			if [ -n "$why" ]; then
-				:
-			elif ! echo "$first" | grep -qF "$text"; then
-				why="the warning does not say: $text"
-			elif echo "$first$later" | grep -E "$SPLAT" |
-			     grep -vqE 'WARNING:|Call Trace:'; then
-				why="another kernel report inside the bracket"
-			elif [ "$repeats" -eq 0 ] && echo "$later" | grep -qE "$SPLAT"; then
-				why="warned again after the first time"
-			fi
-		fi
-		if [ -z "$why" ]; then
-			echo "    ok $i $row"
-		else
-			echo "    # $row: $why"
-			echo "    not ok $i $row"
-			bad=$((bad + 1))
-		fi
-	done
-	[ "$bad" -eq 0 ]
 }
 
 # A figure of the module's line "test_vcompound: <case>: passes=... x=N ...".
@@ -578,9 +490,6 @@ run_case()
 			"probability 10, interval 1, times -1, ignore-gfp-wait N," \
 			"task-filter $TASK_FILTER"
 	fi
-	if [ "$name" = badinput ] && [ -w "$DEBUGFS/clear_warn_once" ]; then
-		echo 1 > "$DEBUGFS/clear_warn_once"
-	fi
 
 	echo "$mark" > /dev/kmsg
 	ktap_print_msg "$LOADER $DRIVER $*"
@@ -615,8 +524,8 @@ run_case()
 		why="the module reported a failure"
 	elif [ "$rc" -ne 0 ]; then
 		why="loading the module failed with status $rc"
-	elif echo "$log" | unbracketed | grep -qE "$SPLAT"; then
-		echo "$log" | unbracketed | grep -E "$SPLAT" | head -n 10 | diag
+	elif echo "$log" | grep -qE "$SPLAT"; then
+		echo "$log" | grep -E "$SPLAT" | head -n 10 | diag
 		why="kernel warning during the run"
 	elif echo "$log" | grep -q "$DRIVER: $vname: SKIP"; then
 		skip=$(echo "$log" | sed -n "s/.*$DRIVER: $vname: SKIP //p" | head -n 1)
@@ -629,9 +538,6 @@ run_case()
 	elif [ "$name" = fault ] &&
 	     [ "$(figure failed)" -eq 0 ] && [ "$(figure fallback_failed)" -eq 0 ]; then
 		why="no allocation failed: fault injection not in effect"
-	fi
-	if [ "$name" = badinput ] && ! bad_rows "$log"; then
-		why=${why:-"a row failed"}
 	fi
 	if [ -n "$HOLD" ] && [ "$WALK_FAILED" -gt 0 ]; then
 		why=${why:-"$WALK_FAILED walker(s) failed"}
@@ -666,11 +572,11 @@ done
 RUNS=
 for t in $TEST; do
 	case $t in
-	functional|stress|fault|badinput|memcg|contig|walkers)
+	functional|stress|fault|memcg|contig|walkers)
 		RUNS="$RUNS $t"
 		;;
 	all)
-		RUNS="$RUNS functional stress fault badinput memcg contig"
+		RUNS="$RUNS functional stress fault memcg contig"
 		[ "$WALKERS" = 1 ] && RUNS="$RUNS walkers"
 		;;
 	*)
@@ -725,22 +631,19 @@ for run in $RUNS; do
 	fault)
 		run_case fault run_test_mask=4 nr_cycles="$CYCLES" policy=always
 		;;
-	badinput)
-		run_case badinput run_test_mask=8
-		;;
 	memcg)
 		if cg_enter; then
-			run_case memcg run_test_mask=16
+			run_case memcg run_test_mask=8
 			cg_leave
 		else
 			vc_test_skip memcg "no cgroup2 memory controller to load the module from"
 		fi
 		;;
 	contig)
-		run_case contig run_test_mask=32
+		run_case contig run_test_mask=16
 		;;
 	walkers)
-		run_case walkers run_test_mask=32 hold_mb=32
+		run_case walkers run_test_mask=16 hold_mb=32
 		;;
 	esac
 done
