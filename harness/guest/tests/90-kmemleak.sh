@@ -1,17 +1,20 @@
 #!/bin/sh
 # Last guest test: on a kernel with kmemleak (the debug configuration),
 # scan for leaks after everything else ran.  test_vcompound first leaks
-# one large kmalloc() that took the fallback (leak_kmalloc=1, 1060921 bytes):
-# kmemleak must report it, although its vm_struct and its struct pages
-# know its address.  No other leak may be reported. KTAP.
-# Something can keep a copy of the leaked pointer: two of the debug boots
-# of 2026-12-01/02 did not report it in five rounds of scans.  Not
-# understood: a freed and reused task stack cannot be it (stacks are
-# allocated zeroed); dead frames of a live task's stack, which kmemleak
-# scans whole, or a stale copy of the vm_struct pointer (an excess
-# reference of the object) could.  If two rounds with stack scanning do not
-# report it, two more scans run with stack=off; the other leaks are judged
-# on the report taken before that.
+# four large kmalloc()s that took the fallback (leak_kmalloc=4, 1060921
+# bytes each): kmemleak must report at least one of them, although their
+# vm_structs and struct pages know their addresses.  No other leak may be
+# reported. KTAP.
+# Why not all four: kmemleak is conservative, and a stale copy of an
+# address in memory it scans hides that object.  With one leaked object,
+# three debug boots of 2026-12-01/02 reported nothing, the last one even
+# with stack=off, which leaves out task stacks but not the per-CPU
+# interrupt and exception stacks (per-CPU data, scanned whole), where a
+# register holding the pointer can be left by an interrupt.  A broken
+# registration (the object untracked, or its address kept as a pointer in
+# the memmap) hides all four.  If two rounds with stack scanning report
+# none, two more scans run with stack=off; the other leaks are judged on
+# the report taken before that.
 echo "TAP version 13"
 echo "1..2"
 k=/sys/kernel/debug/kmemleak
@@ -22,7 +25,8 @@ if [ ! -e $k ]; then
 fi
 ko=/opt/vcompound/test_vcompound.ko
 leak=0
-if [ -f $ko ] && insmod $ko run_test_mask=0 leak_kmalloc=1; then
+nleak=4
+if [ -f $ko ] && insmod $ko run_test_mask=0 leak_kmalloc=$nleak; then
 	rmmod test_vcompound
 	leak=1
 fi
@@ -58,7 +62,7 @@ if [ $leak = 1 ] && [ "$ours" -eq 0 ]; then
 		echo scan > $k && echo scan > $k
 		ours=$(grep -c '^unreferenced object .*(size 1060921)' $k)
 		echo stack=on > $k
-		how="only with stack scanning off: a copy of its address on a task stack hid it"
+		how="only with stack scanning off: copies of their addresses on task stacks hid them"
 		round="$round rounds with stacks and 1 without"
 	fi
 fi
@@ -76,10 +80,10 @@ fi
 if [ $leak = 0 ]; then
 	echo "not ok 2 kmemleak_vcompound_leak # could not load $ko leak_kmalloc=1"
 	rc=1
-elif [ "$ours" -eq 1 ]; then
-	echo "ok 2 kmemleak_vcompound_leak # reported ($how)"
+elif [ "$ours" -ge 1 ] && [ "$ours" -le $nleak ]; then
+	echo "ok 2 kmemleak_vcompound_leak # $ours of $nleak reported ($how)"
 else
-	echo "not ok 2 kmemleak_vcompound_leak # the leaked large kmalloc() (1060921 bytes, virtual) was reported $ours times in $round"
+	echo "not ok 2 kmemleak_vcompound_leak # $ours of the $nleak leaked large kmalloc()s (1060921 bytes, virtual) reported in $round"
 	rc=1
 fi
 exit $rc
