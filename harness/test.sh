@@ -74,7 +74,9 @@ run_step() {
 		# the output, and its logs are not kept.
 		while IFS= read -r line; do
 			summary+=("               | ${line:0:150}")
-		done < <(grep -aE '(^|[] #:] )not ok |FAIL|unexpected|missing|Oops|BUG:|WARNING:' "$log" |
+		# (Not every WARNING: a boot's log has the expected ones of the
+		# vcompound_misuse suite; boot.sh's FAIL line names the splats.)
+		done < <(grep -aE '(^|[] #:] )not ok |FAIL|unexpected|missing' "$log" |
 			grep -avE '^# (ok|not ok) .*# (SKIP|TODO)' | head -n 10 || true)
 	fi
 }
