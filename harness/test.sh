@@ -68,16 +68,18 @@ run_step() {
 	total_pass=$((total_pass + p)); total_fail=$((total_fail + f)); total_skip=$((total_skip + k))
 	summary+=("$(printf '%-20s %-4s %4d passed %4d failed %4d skipped %5ds' "$name" \
 		"$([ "$rc" -eq 0 ] && echo ok || echo FAIL)" "$p" "$f" "$k" $(( $(date +%s) - start )))")
-	if [ "$rc" -ne 0 ]; then
+	if [ "$rc" -ne 0 ] || [ "$f" -gt 0 ]; then
 		summary+=("               log: $log")
 		# What failed, in the summary itself: CI shows only the end of
-		# the output, and its logs are not kept.
+		# the output, and its logs are not kept.  Not every WARNING: a
+		# boot's log has the expected ones of the vcompound_misuse suite,
+		# and boot.sh's FAIL line names the splats.
 		while IFS= read -r line; do
 			summary+=("               | ${line:0:150}")
-		# (Not every WARNING: a boot's log has the expected ones of the
-		# vcompound_misuse suite; boot.sh's FAIL line names the splats.)
-		done < <(grep -aE '(^|[] #:] )not ok |FAIL|unexpected|missing' "$log" |
-			grep -avE '^# (ok|not ok) .*# (SKIP|TODO)' | head -n 10 || true)
+		done < <({ grep -a 'ERROR: ' "$log"
+			   grep -aE '(^|[] #:] )not ok |FAIL|unexpected|missing' "$log" |
+				grep -av 'ERROR: '; } |
+			grep -avE '(^|[] #:] )(ok|not ok) .*# (SKIP|TODO)' | head -n 10 || true)
 	fi
 }
 

@@ -78,7 +78,7 @@ else
 	rc=1
 fi
 if [ $leak = 0 ]; then
-	echo "not ok 2 kmemleak_vcompound_leak # could not load $ko leak_kmalloc=1"
+	echo "not ok 2 kmemleak_vcompound_leak # could not load $ko leak_kmalloc=$nleak"
 	rc=1
 elif [ "$ours" -ge 1 ] && [ "$ours" -le $nleak ]; then
 	echo "ok 2 kmemleak_vcompound_leak # $ours of $nleak reported ($how)"
