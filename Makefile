@@ -63,8 +63,9 @@ kunit-x86: apply
 
 ## make bench       build the benchmark kernel, run the in-kernel benchmark under QEMU, write build/out/bench/bench.{md,png}
 bench: apply
-	harness/build-kernel.sh bench
-	harness/bench/run.sh bench
+	harness/bench/tree.sh
+	VC_LINUX=$(CURDIR)/build/bench-linux harness/build-kernel.sh bench
+	VC_LINUX=$(CURDIR)/build/bench-linux harness/bench/run.sh bench
 
 ## make matrix      the build matrix: options on/off, allnoconfig, i386, mm randconfig seeds; W=1 + sparse on touched lines (ENTRIES="on i386" for a subset)
 matrix: apply

@@ -48,11 +48,14 @@ grep -q '^CONFIG_DEVPORT=y' "$out/.config" ||
 # The series' kselftest and its test module, as /opt/vcompound (only if
 # this configuration builds it: a stale module of an earlier configuration
 # must not be booted).
-rm -rf "$out/kselftest/vcompound"
+rm -rf "$out/kselftest/vcompound" "$out/kselftest/kselftest"
 if grep -q '^CONFIG_TEST_VCOMPOUND=m' "$out/.config" && [ -f "$out/lib/test_vcompound.ko" ]; then
 	rm -rf "$out/kselftest" && mkdir -p "$out/kselftest"
 	cp -r "$LINUX/tools/testing/selftests/vcompound" "$out/kselftest/"
 	cp "$out/lib/test_vcompound.ko" "$out/kselftest/vcompound/"
+	# Its KTAP helpers, where kselftest installs them (/opt/kselftest).
+	mkdir -p "$out/kselftest/kselftest"
+	cp "$LINUX/tools/testing/selftests/kselftest/ktap_helpers.sh" "$out/kselftest/kselftest/"
 fi
 # The kernel's own test modules this configuration built, as /opt/suites.
 rm -rf "$out/kselftest/suites"
@@ -63,7 +66,9 @@ for m in test_vmalloc test_meminit; do
 	cp "$out/lib/$m.ko" "$out/kselftest/suites/"
 done
 extras=()
-for d in "$out/guest-extra" "$out/kselftest/vcompound" "$out/kselftest/suites" "$HARNESS/guest/tests" "${more[@]}"; do [ -d "$d" ] && extras+=("$d"); done
+for d in "$out/guest-extra" "$out/kselftest/vcompound" "$out/kselftest/kselftest" "$out/kselftest/suites" "$HARNESS/guest/tests" "${more[@]}"; do [ -d "$d" ] && extras+=("$d"); done
+# The pfn walkers (harness/guest/walkers), only when asked for.
+case " $append " in *" VCOMPOUND_WALKERS=1 "*) extras+=("$HARNESS/guest/walkers") ;; esac
 "$HARNESS/mkinitramfs.sh" "$out" "$out/initramfs.cpio" "${extras[@]}"
 
 cmdline="console=ttyS0 panic=-1 oops=panic panic_on_warn=0 loglevel=7${append:+ $append}"
@@ -100,13 +105,14 @@ grep -aq '^vc-init: cannot write the verdict' "$log" &&
 	causes+=("guest could not write the verdict to /dev/port (CONFIG_DEVPORT=y missing?)")
 grep -ah '^vc-init: FAIL' "$log" || true
 
-# The kernel log lines that count as a splat: one list, shipped with the
-# series' kselftest, which judges the module's runs by it too.
+# The kernel log lines that count as a splat: one list (harness/splats),
+# which also holds test_vcompound's FAIL lines, whatever a script made of
+# the load.
 # kmemleak's "N new suspected memory leaks" is not in it: the guest's
 # last test (90-kmemleak.sh) scans and fails on any leak but the deliberate
 # ones of the kernel's own tests, which the automatic scans report too.
-splats=$LINUX/tools/testing/selftests/vcompound/splats
-[ -s "$splats" ] || die "boot[$name]: no $splats (the series' list of kernel splats)"
+splats=$HARNESS/splats
+[ -s "$splats" ] || die "boot[$name]: no $splats (the list of kernel splats)"
 splat=$(grep -v -e '^#' -e '^$' "$splats" | paste -sd '|' -)
 # The KUnit suite vcompound_misuse causes warnings on purpose and judges
 # every line the kernel logs while it runs (an unexpected warning, a

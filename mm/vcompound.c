@@ -105,7 +105,6 @@ long vcompound_nr_live(void)
 {
 	return atomic_long_read(&vcompound_live);
 }
-EXPORT_SYMBOL_GPL(vcompound_nr_live);
 
 #ifdef CONFIG_FAULT_INJECTION
 /*
@@ -140,7 +139,6 @@ enum vcompound_policy vcompound_get_policy(void)
 {
 	return READ_ONCE(vcompound_policy);
 }
-EXPORT_SYMBOL_GPL(vcompound_get_policy);
 
 /**
  * vcompound_set_policy - Choose when __GFP_VFALLBACK requests fall back
@@ -165,7 +163,6 @@ int vcompound_set_policy(enum vcompound_policy policy)
 	mutex_unlock(&vcompound_policy_lock);
 	return 0;
 }
-EXPORT_SYMBOL_GPL(vcompound_set_policy);
 
 /**
  * vcompound_should_fallback - Does the policy take the fallback here?
@@ -492,7 +489,6 @@ void vcompound_flush_deferred(void)
 	/* Also wait for a release that vcompound_alloc() or reclaim runs. */
 	vcompound_reap(true);
 }
-EXPORT_SYMBOL_GPL(vcompound_flush_deferred);
 
 /**
  * vcompound_free - Free a virtual compound page

@@ -867,6 +867,66 @@ static void vc_test_isolation(struct kunit *test)
 }
 
 /*
+ * alloc_contig_range(), as CMA and gigantic hugetlb pages use it, of every
+ * pageblock holding a page of live virtual compound pages of every order:
+ * its scans land on tails whose head is elsewhere.  Every call must finish
+ * and refuse the range (the pages are held), and the contents written
+ * before must read back afterwards.
+ */
+static void vc_test_contig(struct kunit *test)
+{
+#ifdef CONFIG_CONTIG_ALLOC
+	struct page *held[MAX_PAGE_ORDER - VCOMPOUND_MIN_ORDER + 1];
+	unsigned long start, last = ULONG_MAX, tried = 0, j;
+	unsigned int i;
+	struct page *p;
+
+	vc_force(test, true);
+	for (i = 0; i < ARRAY_SIZE(held); i++) {
+		held[i] = alloc_pages(VC_GFP, VCOMPOUND_MIN_ORDER + i);
+		KUNIT_EXPECT_TRUE(test, held[i] && PageVcompound(held[i]));
+		if (held[i])
+			vc_check_pages(test, held[i], VCOMPOUND_MIN_ORDER + i);
+	}
+	for (i = 0; i < ARRAY_SIZE(held); i++) {
+		for (j = 0; held[i] && j < compound_nr(held[i]); j++) {
+			p = compound_nth_page(held[i], j);
+			start = ALIGN_DOWN(page_to_pfn(p), pageblock_nr_pages);
+			if (start == last || !zone_spans_pfn(page_zone(p), start) ||
+			    !zone_spans_pfn(page_zone(p), start + pageblock_nr_pages - 1) ||
+			    !pfn_to_online_page(start) ||
+			    !pfn_to_online_page(start + pageblock_nr_pages - 1))
+				continue;
+			last = start;
+			tried++;
+			cond_resched();
+			if (alloc_contig_range(start, start + pageblock_nr_pages,
+					       MIGRATE_MOVABLE, GFP_KERNEL | __GFP_NOWARN))
+				continue;
+			/* Both the range and the page hold it now: leak both. */
+			KUNIT_FAIL(test, "pfn %#lx: taken, with page %lu of an order-%u one",
+				   start, j, VCOMPOUND_MIN_ORDER + i);
+			held[i] = NULL;
+		}
+	}
+	KUNIT_EXPECT_GT_MSG(test, tried, 0, "no pageblock could be tried");
+	/* The pattern vc_check_pages() wrote is still there, page by page. */
+	for (i = 0; i < ARRAY_SIZE(held); i++) {
+		for (j = 0; held[i] && j < compound_nr(held[i]); j++) {
+			u32 *kaddr = kmap_local_page(compound_nth_page(held[i], j));
+
+			KUNIT_EXPECT_EQ(test, kaddr[0], vc_pattern(j * (PAGE_SIZE / sizeof(u32))));
+			kunmap_local(kaddr);
+		}
+		if (held[i])
+			__free_pages(held[i], VCOMPOUND_MIN_ORDER + i);
+	}
+#else
+	kunit_skip(test, "needs CONFIG_CONTIG_ALLOC");
+#endif
+}
+
+/*
  * Large kmalloc() with __GFP_VFALLBACK returns the vmap address, which
  * ksize() and kfree() understand; small kmalloc() and kvmalloc() never
  * return a virtual compound page.
@@ -1848,6 +1908,7 @@ static struct kunit_case vcompound_test_cases[] = {
 	KUNIT_CASE(vc_test_late_fragmented),
 	KUNIT_CASE(vc_test_last_resort),
 	KUNIT_CASE(vc_test_isolation),
+	KUNIT_CASE(vc_test_contig),
 	KUNIT_CASE(vc_test_kmalloc),
 	KUNIT_CASE(vc_test_vmstat),
 	KUNIT_CASE(vc_test_align),

@@ -53,8 +53,9 @@
  *
  * The fallback policy is switched with vcompound_set_policy() and put back
  * as it was at the end.  vcompound_set_policy(), vcompound_get_policy(),
- * vcompound_flush_deferred() and vcompound_nr_live() must be exported
- * (EXPORT_SYMBOL_GPL) for this module to load.
+ * vcompound_flush_deferred() and vcompound_nr_live() are not exported by
+ * the series: the benchmark's kernel tree adds harness/bench/exports.patch
+ * (harness/bench/tree.sh, make bench).
  */
 
 #define pr_fmt(fmt) "bench_vcompound: " fmt
