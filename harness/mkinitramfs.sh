@@ -13,7 +13,7 @@ shift 2
 busybox=/bin/busybox
 applets="sh mount cat echo grep sed awk ls mkdir sleep insmod rmmod modprobe dd
 	head tail wc tr cut seq printf test [ kill ps sync poweroff reboot find xargs
-	od uname date true false timeout setsid cttyhack ifconfig"
+	od uname date true false timeout setsid cttyhack ifconfig mkfifo rm"
 
 [ -x "$busybox" ] || die "mkinitramfs: no $busybox (apt-get install busybox-static)"
 gen=$out/usr/gen_init_cpio

@@ -48,10 +48,6 @@ enum vcompound_policy {
 struct page *vcompound_alloc(gfp_t gfp, unsigned int order, int nid,
 			     nodemask_t *nodemask);
 void vcompound_free(struct page *page, unsigned int order);
-enum vcompound_policy vcompound_get_policy(void);
-int vcompound_set_policy(enum vcompound_policy policy);
-void vcompound_flush_deferred(void);
-long vcompound_nr_live(void);
 bool vcompound_vfree(const void *addr);
 void vcompound_mark_kmalloc(struct folio *folio);
 #ifdef CONFIG_FAULT_INJECTION
@@ -62,25 +58,6 @@ static inline struct page *vcompound_alloc(gfp_t gfp, unsigned int order,
 					   int nid, nodemask_t *nodemask)
 {
 	return NULL;
-}
-
-static inline enum vcompound_policy vcompound_get_policy(void)
-{
-	return VCOMPOUND_LATE;
-}
-
-static inline int vcompound_set_policy(enum vcompound_policy policy)
-{
-	return -EOPNOTSUPP;
-}
-
-static inline void vcompound_flush_deferred(void)
-{
-}
-
-static inline long vcompound_nr_live(void)
-{
-	return 0;
 }
 
 static inline bool vcompound_vfree(const void *addr)

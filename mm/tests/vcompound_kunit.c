@@ -792,8 +792,9 @@ static void vc_test_last_resort(struct kunit *test)
  * mapping allocates next, page tables and KASAN shadow, finds none of
  * them left), gives back the rest, checks that the
  * pageblock now holds only free pages and tails of that virtual compound
- * page, and isolates it.  A pageblock that something else got into
- * meanwhile is given back and another one tried.
+ * page, and isolates it, then asks alloc_contig_range() for it, which
+ * must refuse it and leave the page's contents alone.  A pageblock that
+ * something else got into meanwhile is given back and another one tried.
  */
 #ifdef CONFIG_MEMORY_ISOLATION
 static bool vc_block_only(unsigned long start, struct page *head,
@@ -860,50 +861,28 @@ static void vc_test_isolation(struct kunit *test)
 		undo_isolate_page_range(start, start + pageblock_nr_pages, mt);
 	KUNIT_EXPECT_EQ_MSG(test, ret, -EBUSY,
 			    "a pageblock holding %lu tails was isolated", tails);
+#ifdef CONFIG_CONTIG_ALLOC
+	/* alloc_contig_range() (CMA, gigantic pages) must refuse it too. */
+	vc_check_pages(test, page, order);
+	ret = alloc_contig_range(start, start + pageblock_nr_pages, MIGRATE_MOVABLE,
+				 GFP_KERNEL | __GFP_NOWARN);
+	/* If taken, the range and the page both hold the tails: leak both. */
+	KUNIT_ASSERT_NE_MSG(test, ret, 0, "alloc_contig_range() took a pageblock holding %lu tails",
+			    tails);
+	for (i = 0; i < (1UL << order); i++) {
+		u32 *kaddr = kmap_local_page(compound_nth_page(page, i));
+
+		KUNIT_EXPECT_EQ(test, kaddr[0], vc_pattern(i * (PAGE_SIZE / sizeof(u32))));
+		kunmap_local(kaddr);
+	}
+#endif
 	__free_pages(page, order);
 #else
 	kunit_skip(test, "needs CONFIG_MEMORY_ISOLATION");
 #endif
 }
 
-/*
- * alloc_contig_range(), as CMA and gigantic hugetlb pages use it, of every
- * pageblock holding a page of live virtual compound pages of every order:
- * its scans land on tails whose head is elsewhere.  Every call must finish
- * and refuse the range (the pages are held), and the contents written
- * before must read back afterwards.
- */
-static void vc_test_contig(struct kunit *test)
-{
-#ifdef CONFIG_CONTIG_ALLOC
-	struct page *held[MAX_PAGE_ORDER - VCOMPOUND_MIN_ORDER + 1];
-	unsigned long start, last = ULONG_MAX, tried = 0, j;
-	unsigned int i;
-	struct page *p;
-
-	vc_force(test, true);
-	for (i = 0; i < ARRAY_SIZE(held); i++) {
-		held[i] = alloc_pages(VC_GFP, VCOMPOUND_MIN_ORDER + i);
-		KUNIT_EXPECT_TRUE(test, held[i] && PageVcompound(held[i]));
-		if (held[i])
-			vc_check_pages(test, held[i], VCOMPOUND_MIN_ORDER + i);
-	}
-	for (i = 0; i < ARRAY_SIZE(held); i++) {
-		for (j = 0; held[i] && j < compound_nr(held[i]); j++) {
-			p = compound_nth_page(held[i], j);
-			start = ALIGN_DOWN(page_to_pfn(p), pageblock_nr_pages);
-			if (start == last || !zone_spans_pfn(page_zone(p), start) ||
-			    !zone_spans_pfn(page_zone(p), start + pageblock_nr_pages - 1) ||
-			    !pfn_to_online_page(start) ||
-			    !pfn_to_online_page(start + pageblock_nr_pages - 1))
-				continue;
-			last = start;
-			tried++;
-			cond_resched();
-			if (alloc_contig_range(start, start + pageblock_nr_pages,
-					       MIGRATE_MOVABLE, GFP_KERNEL | __GFP_NOWARN))
-				continue;
-			/* Both the range and the page hold it now: leak both. */
+/* Both the range and the page hold it now: leak both. */
 			KUNIT_FAIL(test, "pfn %#lx: taken, with page %lu of an order-%u one",
 				   start, j, VCOMPOUND_MIN_ORDER + i);
 			held[i] = NULL;
@@ -1908,7 +1887,6 @@ static struct kunit_case vcompound_test_cases[] = {
 	KUNIT_CASE(vc_test_late_fragmented),
 	KUNIT_CASE(vc_test_last_resort),
 	KUNIT_CASE(vc_test_isolation),
-	KUNIT_CASE(vc_test_contig),
 	KUNIT_CASE(vc_test_kmalloc),
 	KUNIT_CASE(vc_test_vmstat),
 	KUNIT_CASE(vc_test_align),

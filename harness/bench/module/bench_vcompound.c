@@ -53,8 +53,9 @@
  *
  * The fallback policy is switched with vcompound_set_policy() and put back
  * as it was at the end.  vcompound_set_policy(), vcompound_get_policy(),
- * vcompound_flush_deferred() and vcompound_nr_live() are not exported by
- * the series: the benchmark's kernel tree adds harness/bench/exports.patch
+ * vcompound_flush_deferred() and vcompound_nr_live() are declared in
+ * mm/internal.h (below again) and not exported by the series: the
+ * benchmark's kernel tree adds harness/bench/exports.patch
  * (harness/bench/tree.sh, make bench).
  */
 
@@ -79,12 +80,19 @@
 #include <linux/vcompound.h>
 #include <linux/vmalloc.h>
 #include <linux/vmstat.h>
+
 #ifdef CONFIG_X86
 #include <asm/processor.h>
 #endif
 #ifdef CONFIG_X86_TSC
 #include <asm/tsc.h>
 #endif
+
+/* mm/internal.h's, which a module cannot include. */
+enum vcompound_policy vcompound_get_policy(void);
+int vcompound_set_policy(enum vcompound_policy policy);
+void vcompound_flush_deferred(void);
+long vcompound_nr_live(void);
 
 static char *cells = "all";
 module_param(cells, charp, 0444);

@@ -1,24 +1,31 @@
 #!/bin/sh
-# The pfn walkers over live virtual compound pages: test_vcompound holds
-# 32 MiB of them (hold_mb=32, with the policy "always"), then compaction,
-# /proc/kpageflags, page_owner, hwpoison injection on a tail and offlining
-# the memory block of that tail each must finish and refuse cleanly.
+# The pfn walkers over virtual compound pages a real caller holds: with the
+# policy "always", /bin/ringhold (harness/guest/src/ringhold.c) maps 32
+# MiB of af_packet ring blocks of orders 3 to 10, filled with a pattern,
+# and prints their pfns (/proc/self/pagemap).  Then:
+#  - compact_memory: compaction finishes and the rings read back intact;
+#  - kpageflags: every block's head is COMPOUND_HEAD, its last page
+#    COMPOUND_TAIL;
+#  - page_owner: a record of the first block's head;
+#  - offline: offlining a memory block that holds a ring's tail is refused
+#    (judged only when the page the kernel names as unmovable is a ring
+#    page; otherwise SKIP, with the pfn it named);
+#  - hwpoison: memory_failure() on the last block's tail reports it
+#    Ignored or Failed, never recovered (the rings stay intact).
 # KTAP, one test per walker, skipped where the kernel lacks it; kernel
 # splats are boot.sh's.  harness/boot.sh installs it as /opt/walkers only
 # when the command line has VCOMPOUND_WALKERS=1 (boot-debug, boot-numa,
-# the mutants' boot): hwpoison leaves a page poisoned for good.  The guest
-# runs it after the kselftest (/opt/vcompound).
-ko=/opt/vcompound/test_vcompound.ko
+# the mutants' boot): hwpoison leaves a page poisoned for good.
 dbg=/sys/kernel/debug
-policy=$dbg/vcompound/policy
 mem=/sys/devices/system/memory
+tmp=/tmp/walkers.$$
 n=0
 fails=0
 
 result() { # ok|skip|fail NAME [WHY]
 	n=$((n + 1))
 	case $1 in
-	ok) echo "ok $n $2" ;;
+	ok) echo "ok $n $2${3:+ # $3}" ;;
 	skip) echo "ok $n $2 # SKIP $3" ;;
 	*) echo "# $2: $3"; echo "not ok $n $2"; fails=$((fails + 1)) ;;
 	esac
@@ -28,40 +35,55 @@ kpageflags() { # PFN: its /proc/kpageflags word, in decimal
 	dd if=/proc/kpageflags bs=8 skip="$1" count=1 2>/dev/null | od -An -tu8 | tr -d ' '
 }
 
+intact() { # ask ringhold to check the rings: its answer
+	echo check >&3 && read -r answer <&4 && echo "$answer"
+}
+
 echo "TAP version 13"
 echo "1..5"
-old=$(sed 's/.*\[\(.*\)\].*/\1/' $policy 2>/dev/null)
-echo "run_vcompound-walkers: hold" > /dev/kmsg
-held=
-if [ -f $ko ] && echo always > $policy && insmod $ko run_test_mask=0 hold_mb=32; then
-	held=$(dmesg | sed -n '/run_vcompound-walkers: hold$/,$p' |
-	       sed -n 's/.*test_vcompound: hold: order [0-9]* head pfn \([0-9]*\) tail pfn \([0-9]*\)$/\1:\2/p')
-fi
-[ -z "$old" ] || echo "$old" > $policy
-if [ -z "$held" ]; then
-	for w in compact_memory kpageflags page_owner hwpoison offline; do
-		result fail $w "test_vcompound hold_mb=32 did not load, or logged no page"
+mkdir -p $tmp && mkfifo $tmp/in $tmp/out || exit 1
+# shellcheck source=../tests/policy.sh
+. /opt/tests/policy.sh
+policy_set always
+ringhold 3 4 5 6 7 8 9 10 < $tmp/in > $tmp/out 2> $tmp/err &
+pid=$!
+exec 3> $tmp/in 4< $tmp/out
+: > $tmp/pfns
+while read -r line <&4; do
+	[ "$line" = held ] && break
+	echo "$line" >> $tmp/pfns
+done
+policy_restore
+blocks=$(sed -n 's/^block [0-9]* \([0-9]*\) \([0-9]*\)$/\1:\2/p' $tmp/pfns)
+if [ "$line" != held ] || [ -z "$blocks" ] || echo "$blocks" | grep -qE '^0:|:0$'; then
+	echo "# ringhold: $(cat $tmp/err)"
+	for w in compact_memory kpageflags page_owner offline hwpoison; do
+		result fail $w "ringhold held no rings, or no pfns (policy always? root?)"
 	done
-	rmmod test_vcompound 2>/dev/null
+	exec 3>&- 4<&-
+	wait $pid
+	rm -rf $tmp
 	exit 1
 fi
-first=$(echo "$held" | head -n 1)
-tail_pfn=${first#*:}
-echo "# $(echo "$held" | grep -c .) virtual compound pages held"
+grep -q "^pfn " $tmp/pfns && sed -n 's/^pfn //p' $tmp/pfns > $tmp/all
+first=$(echo "$blocks" | head -n 1)
+last=$(echo "$blocks" | tail -n 1)
+echo "# $(echo "$blocks" | grep -c .) ring blocks held, $(grep -c . $tmp/all) pages"
 
 if [ ! -w /proc/sys/vm/compact_memory ]; then
 	result skip compact_memory "CONFIG_COMPACTION=n"
-elif echo 1 > /proc/sys/vm/compact_memory; then
-	result ok compact_memory
-else
+elif ! echo 1 > /proc/sys/vm/compact_memory; then
 	result fail compact_memory "writing compact_memory failed"
+else
+	a=$(intact)
+	if [ "$a" = intact ]; then result ok compact_memory; else result fail compact_memory "rings $a"; fi
 fi
 
 if [ ! -r /proc/kpageflags ]; then
 	result skip kpageflags "CONFIG_PROC_PAGE_MONITOR=n"
 else
 	why=
-	for ht in $held; do
+	for ht in $blocks; do
 		hf=$(kpageflags "${ht%%:*}")
 		tf=$(kpageflags "${ht#*:}")
 		# KPF_COMPOUND_HEAD 15, KPF_COMPOUND_TAIL 16
@@ -82,31 +104,53 @@ else
 	result fail page_owner "no record of head pfn ${first%%:*}"
 fi
 
-if [ ! -w $dbg/hwpoison/corrupt-pfn ]; then
-	result skip hwpoison "CONFIG_HWPOISON_INJECT=n"
-else
-	echo "$tail_pfn" > $dbg/hwpoison/corrupt-pfn 2>/dev/null
-	echo "# hwpoison: tail pfn $tail_pfn: status $?, kpageflags $(kpageflags "$tail_pfn")"
-	if dmesg | grep -q "Memory failure: $(printf '%#x' "$tail_pfn"):"; then
-		result ok hwpoison
-	else
-		result fail hwpoison "memory_failure() did not report pfn $tail_pfn"
-	fi
-fi
-
+# The kernel names the first unmovable page it finds (dump_page(), "pfn:0x...").
 if [ ! -r $mem/block_size_bytes ]; then
 	result skip offline "CONFIG_MEMORY_HOTPLUG=n"
 else
-	block=$((tail_pfn * 4096 / 0x$(cat $mem/block_size_bytes)))
-	state=$mem/memory$block/state
-	if [ ! -w "$state" ] || [ "$(cat "$state")" != online ]; then
-		result skip offline "memory$block cannot be offlined"
-	elif echo offline > "$state" 2>/dev/null; then
-		echo online > "$state"
-		result fail offline "memory$block went offline with a virtual compound page in it"
-	else
-		result ok offline
-	fi
+	bs=$((0x$(cat $mem/block_size_bytes) / 4096))
+	verdict='' named='' tried=''
+	for ht in $blocks; do
+		t=${ht#*:}
+		state=$mem/memory$((t / bs))/state
+		case " $tried " in *" $((t / bs)) "*) continue ;; esac
+		tried="$tried $((t / bs))"
+		[ -w "$state" ] && [ "$(cat "$state")" = online ] || continue
+		echo "walkers: offline memory$((t / bs))" > /dev/kmsg
+		if echo offline > "$state" 2>/dev/null; then
+			echo online > "$state"
+			verdict="memory$((t / bs)) went offline with ring page $t in it"
+			break
+		fi
+		named=$(dmesg | sed -n "/walkers: offline memory$((t / bs))\$/,\$p" |
+			sed -n 's/.* pfn:0x\([0-9a-f]*\).*/\1/p' | head -n 1)
+		[ -n "$named" ] && grep -qx "$((0x$named))" $tmp/all && verdict=ok && break
+	done
+	case $verdict in
+	ok) result ok offline "memory$((t / bs)) refused on ring page $((0x$named))" ;;
+	'') result skip offline "no block refused on a ring page (last named: ${named:-none})" ;;
+	*) result fail offline "$verdict" ;;
+	esac
 fi
-rmmod test_vcompound || { echo "# cannot remove test_vcompound"; fails=$((fails + 1)); }
+
+if [ ! -w $dbg/hwpoison/corrupt-pfn ]; then
+	result skip hwpoison "CONFIG_HWPOISON_INJECT=n"
+else
+	t=${last#*:}
+	echo "$t" > $dbg/hwpoison/corrupt-pfn 2>/dev/null
+	msg=$(dmesg | grep "Memory failure: $(printf '%#x' "$t"):" | tail -n 1)
+	echo "# hwpoison: tail pfn $t: ${msg:-no report}, kpageflags $(kpageflags "$t")"
+	a=$(intact)
+	case $msg in
+	*Ignored*|*Failed*)
+		if [ "$a" = intact ]; then result ok hwpoison; else result fail hwpoison "rings $a"; fi ;;
+	*) result fail hwpoison "memory_failure() did not refuse pfn $t: ${msg:-no report}" ;;
+	esac
+fi
+
+exec 3>&-
+read -r a <&4
+exec 4<&-
+wait $pid || { echo "# ringhold exited $?: rings $a"; fails=$((fails + 1)); }
+rm -rf $tmp
 [ $fails -eq 0 ]
