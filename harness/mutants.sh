@@ -6,7 +6,7 @@
 #   1. the KUnit suite on UML, forced (harness/kunit.sh --forced);
 #   2. if it survived that: the qemu-novmap kernel (x86_64, 32 KiB stacks
 #      without VMAP_STACK, memory hotplug, memcg, KUnit at boot, the guest
-#      tests and test_vcompound with the pfn walkers) booted under QEMU.
+#      tests, test_vcompound and the pfn walkers) booted under QEMU.
 # Both stages first run on the unmutated tree (the baseline), which must
 # pass: a failure of a mutant's run is then the mutant's doing.  A mutant
 # that no longer applies, does not build, or whose KUnit kernel never

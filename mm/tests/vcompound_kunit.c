@@ -792,9 +792,8 @@ static void vc_test_last_resort(struct kunit *test)
  * mapping allocates next, page tables and KASAN shadow, finds none of
  * them left), gives back the rest, checks that the
  * pageblock now holds only free pages and tails of that virtual compound
- * page, and isolates it, then asks alloc_contig_range() for it, which
- * must refuse it and leave the page's contents alone.  A pageblock that
- * something else got into meanwhile is given back and another one tried.
+ * page, and isolates it.  A pageblock that something else got into
+ * meanwhile is given back and another one tried.
  */
 #ifdef CONFIG_MEMORY_ISOLATION
 static bool vc_block_only(unsigned long start, struct page *head,
@@ -861,47 +860,9 @@ static void vc_test_isolation(struct kunit *test)
 		undo_isolate_page_range(start, start + pageblock_nr_pages, mt);
 	KUNIT_EXPECT_EQ_MSG(test, ret, -EBUSY,
 			    "a pageblock holding %lu tails was isolated", tails);
-#ifdef CONFIG_CONTIG_ALLOC
-	/* alloc_contig_range() (CMA, gigantic pages) must refuse it too. */
-	vc_check_pages(test, page, order);
-	ret = alloc_contig_range(start, start + pageblock_nr_pages, MIGRATE_MOVABLE,
-				 GFP_KERNEL | __GFP_NOWARN);
-	/* If taken, the range and the page both hold the tails: leak both. */
-	KUNIT_ASSERT_NE_MSG(test, ret, 0, "alloc_contig_range() took a pageblock holding %lu tails",
-			    tails);
-	for (i = 0; i < (1UL << order); i++) {
-		u32 *kaddr = kmap_local_page(compound_nth_page(page, i));
-
-		KUNIT_EXPECT_EQ(test, kaddr[0], vc_pattern(i * (PAGE_SIZE / sizeof(u32))));
-		kunmap_local(kaddr);
-	}
-#endif
 	__free_pages(page, order);
 #else
 	kunit_skip(test, "needs CONFIG_MEMORY_ISOLATION");
-#endif
-}
-
-/* Both the range and the page hold it now: leak both. */
-			KUNIT_FAIL(test, "pfn %#lx: taken, with page %lu of an order-%u one",
-				   start, j, VCOMPOUND_MIN_ORDER + i);
-			held[i] = NULL;
-		}
-	}
-	KUNIT_EXPECT_GT_MSG(test, tried, 0, "no pageblock could be tried");
-	/* The pattern vc_check_pages() wrote is still there, page by page. */
-	for (i = 0; i < ARRAY_SIZE(held); i++) {
-		for (j = 0; held[i] && j < compound_nr(held[i]); j++) {
-			u32 *kaddr = kmap_local_page(compound_nth_page(held[i], j));
-
-			KUNIT_EXPECT_EQ(test, kaddr[0], vc_pattern(j * (PAGE_SIZE / sizeof(u32))));
-			kunmap_local(kaddr);
-		}
-		if (held[i])
-			__free_pages(held[i], VCOMPOUND_MIN_ORDER + i);
-	}
-#else
-	kunit_skip(test, "needs CONFIG_CONTIG_ALLOC");
 #endif
 }
 

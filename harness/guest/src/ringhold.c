@@ -3,10 +3,11 @@
  * ringhold: hold af_packet RX rings for the pfn walkers
  * (harness/guest/walkers/run_walkers.sh).  One ring of 4 MiB per block
  * order given, mapped into this process and filled with a pattern; with
- * the fallback policy "always" every block is a virtual compound page.
- * It prints, from /proc/self/pagemap, "block ORDER HEAD_PFN TAIL_PFN" for
- * each block (the tail is its last page, outside the head chunk) and
- * "pfn PFN" for every page, then "held".  Then, for each line read on
+ * the fallback policy "always" every block must be a virtual compound
+ * page (vcompound_alloc in /proc/vmstat grows by at least the number of
+ * blocks; otherwise it fails).  It prints "block ORDER HEAD_PFN TAIL_PFN"
+ * for each block, from /proc/self/pagemap (the tail is its last page,
+ * outside the head chunk), then "held".  Then, for each line read on
  * stdin, and at end of input, it checks the pattern of every byte and
  * prints "intact" or "changed at OFFSET"; at end of input it exits 0 only
  * if every check found the rings intact.
@@ -24,6 +25,8 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include "vcguest.h"
 
 #define RING_SIZE	(4UL << 20)
 #define MAX_RINGS	8
@@ -82,6 +85,7 @@ int main(int argc, char **argv)
 		struct tpacket_req req = {};
 		int order = atoi(argv[r + 1]);
 		int fd = socket(PF_PACKET, SOCK_RAW, 0);
+		long a0 = vc_vmstat("vcompound_alloc"), a1;
 
 		bsz = pg << order;
 		req.tp_block_size = bsz;
@@ -91,6 +95,12 @@ int main(int argc, char **argv)
 		if (order < 3 || order > 10 || fd < 0 ||
 		    setsockopt(fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof(req))) {
 			fprintf(stderr, "ringhold: order %d: %s\n", order, strerror(errno));
+			return 2;
+		}
+		a1 = vc_vmstat("vcompound_alloc");
+		if (a0 < 0 || a1 - a0 < (long)req.tp_block_nr) {
+			fprintf(stderr, "ringhold: order %d: vcompound_alloc %ld -> %ld for %u blocks: not virtual\n",
+				order, a0, a1, req.tp_block_nr);
 			return 2;
 		}
 		ring[r] = mmap(NULL, RING_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -104,8 +114,6 @@ int main(int argc, char **argv)
 			printf("block %d %llu %llu\n", order,
 			       (unsigned long long)pfn_of(pagemap, ring[r] + i, pg),
 			       (unsigned long long)pfn_of(pagemap, ring[r] + i + bsz - pg, pg));
-		for (i = 0; i < RING_SIZE; i += pg)
-			printf("pfn %llu\n", (unsigned long long)pfn_of(pagemap, ring[r] + i, pg));
 	}
 	printf("held\n");
 	fflush(stdout);

@@ -2,22 +2,25 @@
 # The pfn walkers over virtual compound pages a real caller holds: with the
 # policy "always", /bin/ringhold (harness/guest/src/ringhold.c) maps 32
 # MiB of af_packet ring blocks of orders 3 to 10, filled with a pattern,
-# and prints their pfns (/proc/self/pagemap).  Then:
+# checks that vmstat counted them virtual, and prints their pfns
+# (/proc/self/pagemap).  Then:
 #  - compact_memory: compaction finishes and the rings read back intact;
 #  - kpageflags: every block's head is COMPOUND_HEAD, its last page
 #    COMPOUND_TAIL;
 #  - page_owner: a record of the first block's head;
-#  - offline: offlining a memory block that holds a ring's tail is refused
-#    (judged only when the page the kernel names as unmovable is a ring
-#    page; otherwise SKIP, with the pfn it named);
-#  - hwpoison: memory_failure() on the last block's tail reports it
-#    Ignored or Failed, never recovered (the rings stay intact).
+#  - hwpoison: memory_failure() on the last block's tail ignores it ("get
+#    hwpoison page: Ignored"), as it does any page that is neither LRU nor
+#    free (mm/memory-failure.c has no code of the series'), and the rings
+#    stay intact.  It catches a tail that is free while still mapped
+#    ("free buddy page: Recovered") and a crash; the later free of the
+#    poisoned tail is judged by boot.sh's scan for splats.
+# Memory offlining is KUnit's vc_test_isolation: offlining a block of boot
+# memory is refused on other kernel pages first, so it could not fail.
 # KTAP, one test per walker, skipped where the kernel lacks it; kernel
 # splats are boot.sh's.  harness/boot.sh installs it as /opt/walkers only
 # when the command line has VCOMPOUND_WALKERS=1 (boot-debug, boot-numa,
 # the mutants' boot): hwpoison leaves a page poisoned for good.
 dbg=/sys/kernel/debug
-mem=/sys/devices/system/memory
 tmp=/tmp/walkers.$$
 n=0
 fails=0
@@ -40,11 +43,11 @@ intact() { # ask ringhold to check the rings: its answer
 }
 
 echo "TAP version 13"
-echo "1..5"
+echo "1..4"
 mkdir -p $tmp && mkfifo $tmp/in $tmp/out || exit 1
 # shellcheck source=../tests/policy.sh
 . /opt/tests/policy.sh
-policy_set always
+policy_set always || echo "# cannot set the fallback policy always"
 ringhold 3 4 5 6 7 8 9 10 < $tmp/in > $tmp/out 2> $tmp/err &
 pid=$!
 exec 3> $tmp/in 4< $tmp/out
@@ -57,7 +60,7 @@ policy_restore
 blocks=$(sed -n 's/^block [0-9]* \([0-9]*\) \([0-9]*\)$/\1:\2/p' $tmp/pfns)
 if [ "$line" != held ] || [ -z "$blocks" ] || echo "$blocks" | grep -qE '^0:|:0$'; then
 	echo "# ringhold: $(cat $tmp/err)"
-	for w in compact_memory kpageflags page_owner offline hwpoison; do
+	for w in compact_memory kpageflags page_owner hwpoison; do
 		result fail $w "ringhold held no rings, or no pfns (policy always? root?)"
 	done
 	exec 3>&- 4<&-
@@ -65,10 +68,9 @@ if [ "$line" != held ] || [ -z "$blocks" ] || echo "$blocks" | grep -qE '^0:|:0$
 	rm -rf $tmp
 	exit 1
 fi
-grep -q "^pfn " $tmp/pfns && sed -n 's/^pfn //p' $tmp/pfns > $tmp/all
 first=$(echo "$blocks" | head -n 1)
 last=$(echo "$blocks" | tail -n 1)
-echo "# $(echo "$blocks" | grep -c .) ring blocks held, $(grep -c . $tmp/all) pages"
+echo "# $(echo "$blocks" | grep -c .) ring blocks held"
 
 if [ ! -w /proc/sys/vm/compact_memory ]; then
 	result skip compact_memory "CONFIG_COMPACTION=n"
@@ -104,35 +106,6 @@ else
 	result fail page_owner "no record of head pfn ${first%%:*}"
 fi
 
-# The kernel names the first unmovable page it finds (dump_page(), "pfn:0x...").
-if [ ! -r $mem/block_size_bytes ]; then
-	result skip offline "CONFIG_MEMORY_HOTPLUG=n"
-else
-	bs=$((0x$(cat $mem/block_size_bytes) / 4096))
-	verdict='' named='' tried=''
-	for ht in $blocks; do
-		t=${ht#*:}
-		state=$mem/memory$((t / bs))/state
-		case " $tried " in *" $((t / bs)) "*) continue ;; esac
-		tried="$tried $((t / bs))"
-		[ -w "$state" ] && [ "$(cat "$state")" = online ] || continue
-		echo "walkers: offline memory$((t / bs))" > /dev/kmsg
-		if echo offline > "$state" 2>/dev/null; then
-			echo online > "$state"
-			verdict="memory$((t / bs)) went offline with ring page $t in it"
-			break
-		fi
-		named=$(dmesg | sed -n "/walkers: offline memory$((t / bs))\$/,\$p" |
-			sed -n 's/.* pfn:0x\([0-9a-f]*\).*/\1/p' | head -n 1)
-		[ -n "$named" ] && grep -qx "$((0x$named))" $tmp/all && verdict=ok && break
-	done
-	case $verdict in
-	ok) result ok offline "memory$((t / bs)) refused on ring page $((0x$named))" ;;
-	'') result skip offline "no block refused on a ring page (last named: ${named:-none})" ;;
-	*) result fail offline "$verdict" ;;
-	esac
-fi
-
 if [ ! -w $dbg/hwpoison/corrupt-pfn ]; then
 	result skip hwpoison "CONFIG_HWPOISON_INJECT=n"
 else
@@ -142,9 +115,9 @@ else
 	echo "# hwpoison: tail pfn $t: ${msg:-no report}, kpageflags $(kpageflags "$t")"
 	a=$(intact)
 	case $msg in
-	*Ignored*|*Failed*)
+	*"get hwpoison page: Ignored"*)
 		if [ "$a" = intact ]; then result ok hwpoison; else result fail hwpoison "rings $a"; fi ;;
-	*) result fail hwpoison "memory_failure() did not refuse pfn $t: ${msg:-no report}" ;;
+	*) result fail hwpoison "memory_failure() did not ignore pfn $t: ${msg:-no report}" ;;
 	esac
 fi
 
