@@ -1,16 +1,13 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# Load the virtual compound page test module (lib/test_vcompound.c, which
-# describes the cases and parameters) once per case, with the fallback
-# policy "always", and report each load in KTAP: its exit status is the
-# verdict.  fault sets fail_page_alloc for its load; memcg loads from a
-# child memory cgroup.  Kernel warnings are for whoever reads the log.
-#
+# Load lib/test_vcompound.c (it describes the cases and parameters) once
+# per case with the fallback policy "always"; each load's exit status is
+# its KTAP verdict.  fault sets fail_page_alloc; memcg loads from a child
+# memory cgroup.  Kernel warnings are for whoever reads the log.
 # Usage: run_vcompound.sh [-t "stress fault memcg" | -t all] [PARAM=VALUE...]
-# The PARAMs go to every load; VCOMPOUND_TEST, VCOMPOUND_CYCLES
-# (nr_cycles), VCOMPOUND_STRESS_SECONDS (duration_s) and
-# VCOMPOUND_STRESS_FRAGMENT_MB (fragment_mb) can give them too.
+# PARAMs go to every load, as do VCOMPOUND_TEST, VCOMPOUND_CYCLES (nr_cycles),
+# VCOMPOUND_STRESS_SECONDS (duration_s), VCOMPOUND_STRESS_FRAGMENT_MB (fragment_mb).
 
 # shellcheck disable=SC2086 # $PARAMS is a list of words
 DIR=$(dirname "$0")
@@ -22,14 +19,10 @@ POLICY=/sys/kernel/debug/vcompound/policy
 FPA=/sys/kernel/debug/fail_page_alloc
 CGROOT=/sys/fs/cgroup
 CG=$CGROOT/vcompound_test.$$
-CG_HOME=
-CG_MOUNTED=
-OLD_POLICY=
-FPA_SAVED=
+CG_HOME='' CG_MOUNTED='' OLD_POLICY='' FPA_SAVED=''
 
 # load CASE-NUMBER PARAM...: one load; 0 passed, 1 failed, 4 not possible.
-# busybox insmod and modprobe retry a failed load with init_module(),
-# which runs the case again: a failure then shows in dmesg only.
+# busybox insmod retries a failed load: a failure may then be in dmesg only.
 load()
 {
 	mask=$((1 << $1))
@@ -60,15 +53,12 @@ fpa_set()
 		echo 0 > $FPA/min-order && echo 10 > $FPA/probability
 	else
 		echo 0 > $FPA/probability
-		for kv in $FPA_SAVED; do
-			echo "${kv#*:}" > "$FPA/${kv%%:*}"
-		done
+		for kv in $FPA_SAVED; do echo "${kv#*:}" > "$FPA/${kv%%:*}"; done
 		FPA_SAVED=
 	fi
 }
 
-# Move this shell into a child memory cgroup of the cgroup2 root (mounted
-# if nothing is mounted there), and back where it was.
+# Into a child memory cgroup of the cgroup2 root (mounted if need be), and back.
 cg_enter()
 {
 	if ! grep -qs " $CGROOT " /proc/mounts; then
@@ -132,16 +122,13 @@ for t in $TEST; do
 	case $t in
 	stress)
 		load 0 duration_s="${VCOMPOUND_STRESS_SECONDS:-0}" \
-			fragment_mb="${VCOMPOUND_STRESS_FRAGMENT_MB:-0}"
-		;;
+			fragment_mb="${VCOMPOUND_STRESS_FRAGMENT_MB:-0}" ;;
 	fault)
 		why="no $FPA: CONFIG_FAIL_PAGE_ALLOC and CONFIG_FAULT_INJECTION_DEBUG_FS needed"
-		[ -d $FPA ] && why= && fpa_set on && load 1
-		;;
+		[ -d $FPA ] && why= && fpa_set on && load 1 ;;
 	memcg)
 		why="no cgroup2 memory controller to load the module from"
-		cg_enter && why= && load 2
-		;;
+		cg_enter && why= && load 2 ;;
 	esac
 	rc=$?
 	[ -z "$FPA_SAVED" ] || fpa_set off
