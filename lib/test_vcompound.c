@@ -497,7 +497,7 @@ static const enum node_stat_item vc_kernel_items[] = {
  * (vcompound_flush_deferred() is for KUnit only), let lazy vunmaps finish,
  * then count the free pages of all zones, per-cpu lists included, in
  * *@free, and return them plus the pages of vc_kernel_items[], per-cpu
- * differences included: a leak is a loss of both.
+ * differences included (a leak into slab is a loss of *@free only).
  */
 static long vc_settle(long outstanding, long *free)
 {
@@ -574,9 +574,9 @@ static int vc_run_case(const struct vc_case *c)
 	if (c->teardown)
 		c->teardown();
 
-	pr_info("%s: passes=%d allocated=%lu failed=%lu vcompound_alloc=%lu leaked=%ld (free pages %+ld)\n",
+	pr_info("%s: passes=%d allocated=%lu failed=%lu vcompound_alloc=%lu leaked=%ld free_lost=%ld\n",
 		c->name, VC_PASSES + 1, st.allocated, st.nulls,
-		vc_ev[VCOMPOUND_ALLOC] - alloc0, leaked, -freed);
+		vc_ev[VCOMPOUND_ALLOC] - alloc0, leaked, freed);
 	if (VC_COUNTERS_ARE_OURS && !st.errors && base > 0)
 		vc_error(&st, "%ld virtual compound pages not released", base);
 	/* Each measured allocation counted once (the warm-up's are not). */
@@ -587,7 +587,7 @@ static int vc_run_case(const struct vc_case *c)
 	/* Generic KASAN's quarantine keeps freed objects, and their pages. */
 	if (!st.errors && (leaked > VC_LEAK_SLACK || freed > 2 * VC_LEAK_SLACK) &&
 	    !IS_ENABLED(CONFIG_KASAN_GENERIC))
-		vc_error(&st, "%ld free pages lost (%ld with slab, page tables and stacks)",
+		vc_error(&st, "%ld free pages lost, %ld with slab, page tables and stacks (least of each)",
 			 freed, leaked);
 	if (st.errors) {
 		pr_err("%s: FAIL %s (%lu failed checks)\n", c->name, st.reason, st.errors);

@@ -16,6 +16,7 @@
 #    poisoned tail is judged by boot.sh's scan for splats.
 # Memory offlining is KUnit's vc_test_isolation: offlining a block of boot
 # memory is refused on other kernel pages first, so it could not fail.
+# Each answer of ringhold is awaited 300 s at most.
 # KTAP, one test per walker, skipped where the kernel lacks it; kernel
 # splats are boot.sh's.  harness/boot.sh installs it as /opt/walkers only
 # when the command line has VCOMPOUND_WALKERS=1 (boot-debug, boot-numa,
@@ -39,7 +40,7 @@ kpageflags() { # PFN: its /proc/kpageflags word, in decimal
 }
 
 intact() { # ask ringhold to check the rings: its answer
-	echo check >&3 && read -r answer <&4 && echo "$answer"
+	echo check >&3 && read -r -t 300 answer <&4 && echo "$answer"
 }
 
 echo "TAP version 13"
@@ -52,7 +53,7 @@ ringhold 3 4 5 6 7 8 9 10 < $tmp/in > $tmp/out 2> $tmp/err &
 pid=$!
 exec 3> $tmp/in 4< $tmp/out
 : > $tmp/pfns
-while read -r line <&4; do
+while read -r -t 300 line <&4; do
 	[ "$line" = held ] && break
 	echo "$line" >> $tmp/pfns
 done
@@ -64,6 +65,7 @@ if [ "$line" != held ] || [ -z "$blocks" ] || echo "$blocks" | grep -qE '^0:|:0$
 		result fail $w "ringhold held no rings, or no pfns (policy always? root?)"
 	done
 	exec 3>&- 4<&-
+	kill $pid 2>/dev/null
 	wait $pid
 	rm -rf $tmp
 	exit 1
@@ -122,7 +124,7 @@ else
 fi
 
 exec 3>&-
-read -r a <&4
+read -r -t 300 a <&4 || kill $pid 2>/dev/null
 exec 4<&-
 wait $pid || { echo "# ringhold exited $?: rings $a"; fails=$((fails + 1)); }
 rm -rf $tmp
