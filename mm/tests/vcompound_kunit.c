@@ -1438,6 +1438,39 @@ static void vc_test_gup(struct kunit *test)
 }
 
 /*
+ * MADV_COLD and MADV_PAGEOUT of one page of a large folio mapped to user
+ * space (a ring page: vm_insert_page(), not on the LRU): madvise tries to
+ * split the folio first.  Both must return and leave the page alone; a
+ * split that reports success without splitting (the stubs without THP)
+ * makes madvise retry the same pte for ever.
+ */
+static void vc_test_madvise(struct kunit *test)
+{
+#ifdef CONFIG_ADVISE_SYSCALLS
+	const unsigned int order = 3;
+	u64 magic = 0x6d61647669736521ULL;
+	struct page *page, *tail;
+	unsigned long uaddr;
+
+	vc_force(test, true);
+	page = alloc_pages(VC_GFP, order);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	tail = compound_nth_page(page, VCOMPOUND_HEAD_NR + 1);
+	*(u64 *)page_to_addr(tail) = magic;
+	uaddr = vc_user_map(test, tail, MAP_SHARED);
+	if (uaddr) {
+		KUNIT_EXPECT_EQ(test, do_madvise(current->mm, uaddr, PAGE_SIZE, MADV_COLD), 0);
+		KUNIT_EXPECT_EQ(test, do_madvise(current->mm, uaddr, PAGE_SIZE, MADV_PAGEOUT), 0);
+		KUNIT_EXPECT_EQ(test, *(u64 *)page_to_addr(tail), magic);
+		KUNIT_EXPECT_EQ(test, vm_munmap(uaddr, PAGE_SIZE), 0);
+	}
+	__free_pages(page, order);
+#else
+	kunit_skip(test, "needs CONFIG_ADVISE_SYSCALLS");
+#endif
+}
+
+/*
  * vfree() of a virtual compound page from the page allocator, as code
  * that picks vfree() for every vmalloc address does (af_packet's
  * free_pg_vec()), frees it as pages: not as a large kmalloc() object,
@@ -1859,6 +1892,7 @@ static struct kunit_case vcompound_test_cases[] = {
 	KUNIT_CASE(vc_test_task_stack),
 	KUNIT_CASE(vc_test_pte_batch),
 	KUNIT_CASE(vc_test_gup),
+	KUNIT_CASE(vc_test_madvise),
 	KUNIT_CASE(vc_test_vfree_pages),
 	{}
 };
