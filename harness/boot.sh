@@ -39,7 +39,7 @@ BOOT_APPEND='' QEMU_MEM='' QEMU_EXTRA=''
 [ -z "$QEMU_MEM" ] || [ "$mem" != 512M ] || mem=$QEMU_MEM
 append="${BOOT_APPEND}${append:+ $append}"
 
-out=$BUILD/out/$name
+out=${VC_OUT:-$BUILD/out/$name}
 kernel=$out/arch/x86/boot/bzImage
 log=$out/console.log
 [ -f "$kernel" ] || die "boot[$name]: no $kernel (build it: harness/build-kernel.sh $name)"

@@ -2,8 +2,10 @@
 # Run the series' KUnit suite (mm/tests/.kunitconfig) with the kernel's own
 # tools/testing/kunit/kunit.py. Default: UML. Usage:
 #   harness/kunit.sh [--arch=x86_64] [--forced] [extra kunit.py args]
-# --forced adds CONFIG_FALLBACK_ALWAYS=y (the tests switch the policy at run
-# time either way; this changes the boot default they start from).
+# --forced boots the same kernel with vcompound_fallback=always (the tests
+# switch the policy at run time either way; this changes the boot default
+# they start from). The kernel is not rebuilt for it: CONFIG_FALLBACK_ALWAYS=y
+# itself is built and booted by every x86 test kernel (harness/test.sh).
 . "$(dirname "$0")/lib.sh"
 
 arch=um forced=0 extra=()
@@ -15,10 +17,10 @@ for a in "$@"; do
 	esac
 done
 name=kunit-$arch$([ $forced = 1 ] && echo -forced || true)
-dir=$BUILD/$name
+dir=$BUILD/kunit-$arch
 args=(run --kunitconfig=mm/tests --build_dir="$dir" --jobs="$JOBS"
       --make_options="CC=ccache gcc" --timeout=600)
-[ $forced = 1 ] && args+=(--kconfig_add CONFIG_FALLBACK_ALWAYS=y)
+[ $forced = 1 ] && args+=(--kernel_args=vcompound_fallback=always)
 # UML is an architecture whose stack code is not audited for virtual
 # compound stacks: give it order-3 stacks from the page allocator (no
 # VMAP_STACK), eligible for the fallback, so that vc_test_task_stack checks
@@ -60,6 +62,12 @@ done >"$BUILD/$name.results"
 expect_ok=1
 if [ -n "${VC_EXPECT:-}" ]; then
 	/usr/bin/python3 "$HARNESS/expect.py" "$BUILD/$name.results" "$VC_EXPECT" || expect_ok=0
+fi
+# --forced: the kernel must have taken the boot parameter.
+if [ $forced = 1 ] && ! grep -q 'fallback policy: always' "$dir/test.log" 2>/dev/null; then
+	echo "kunit[$name]: FAIL the kernel did not report 'fallback policy: always' ($dir/test.log)"
+	failed=$(( ${failed:-0} + 1 ))
+	rc=1
 fi
 echo "kunit[$name]: ${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped"
 [ $expect_ok = 1 ] || die "kunit[$name]: skips not as $VC_EXPECT expects"

@@ -12,18 +12,21 @@
 # debug kernel: KASAN, lockdep, DEBUG_VM, DEBUG_PAGEALLOC, kmemleak, with
 # the pfn walkers, memcg and the kernel's own mm suites), no new W=1 or
 # sparse warning on the lines the series touches (harness/matrix.sh on;
-# the full build matrix is "make matrix"), bisectability,
-# and the harness's own regression tests; mutants-smoke: three mutants of
+# the full build matrix is "make matrix"), and the harness's own
+# regression tests; mutants-smoke: three mutants of
 # the series (harness/mutants.py) that KUnit must kill (the full set is
 # "make mutants"); boot-4g: the qemu kernel with memory above 4 GiB, for
 # the zone-modifier checks.  Each KUnit and boot step's skips must be those
 # harness/expect/STEP lists, with reasons. Every step runs even if an
 # earlier one failed; the last line is "N passed, N failed". Optional
-# step: kunit-x86 (kunit.py --arch=x86_64, a kernel of its own).
+# steps: kunit-x86 (kunit.py --arch=x86_64, a kernel of its own) and
+# bisect (every prefix of the series builds: a full kernel build for each
+# prefix that touches a widely included header, too slow for CI's hour
+# cold; "make bisect", run before every submission).
 # Usage: harness/test.sh [step ...]   (default: all steps)
 . "$(dirname "$0")/lib.sh"
 
-all_steps="roundtrip checkpatch docs kunit kunit-forced mutants-smoke boot boot-late boot-4g warnings boot-novmap first-cpu first-hotplug boot-numa boot-kasan-novmalloc boot-debug bisect selftest"
+all_steps="roundtrip checkpatch docs kunit kunit-forced mutants-smoke boot boot-late boot-4g warnings boot-novmap first-cpu first-hotplug boot-numa boot-kasan-novmalloc boot-debug selftest"
 steps=${*:-$all_steps}
 mkdir -p "$BUILD/logs"
 total_pass=0 total_fail=0 total_skip=0
@@ -104,7 +107,7 @@ for s in $steps; do
 	boot-debug)   run_step boot-debug bash -c "'$HARNESS/build-kernel.sh' debug && '$HARNESS/boot.sh' debug --timeout 1800" ;;
 	bisect)       run_step bisect "$HARNESS/bisect.sh" bisect ;;
 	selftest)     run_step selftest "$HARNESS/selftest.sh" ;;
-	*) die "unknown step $s (steps: $all_steps kunit-x86)" ;;
+	*) die "unknown step $s (steps: $all_steps kunit-x86 bisect)" ;;
 	esac
 done
 
