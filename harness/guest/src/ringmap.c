@@ -35,27 +35,7 @@
 
 #define LIVE "/sys/kernel/debug/vcompound/live"
 
-static int ntests, nfail;
 static size_t pg;
-
-static void result(int ok, const char *name, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void result(int ok, const char *name, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%sok %d %s", ok ? "" : "not ", ++ntests, name);
-	if (fmt) {
-		printf(" # ");
-		va_start(ap, fmt);
-		vprintf(fmt, ap);
-		va_end(ap);
-	}
-	printf("\n");
-	fflush(stdout);
-	nfail += !ok;
-}
 
 static unsigned char pat(size_t i, int seed)
 {
@@ -119,10 +99,10 @@ int main(int argc, char **argv)
 	/* A counter that only grows: other tasks may exit meanwhile. */
 	virt = vc_policy_always();
 	if (!virt)
-		result(1, "ring_virtual", "SKIP the fallback policy is not \"always\"");
+		vc_result(1, "ring_virtual # SKIP the fallback policy is not \"always\"");
 	else
-		result(alloc0 >= 0 && alloc1 - alloc0 >= blocks, "ring_virtual",
-		       "%u blocks of %zu KiB: vcompound_alloc +%ld",
+		vc_result(alloc0 >= 0 && alloc1 - alloc0 >= blocks,
+			  "ring_virtual # %u blocks of %zu KiB: vcompound_alloc +%ld",
 		       blocks, bsz >> 10, alloc1 - alloc0);
 
 	ring = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -133,7 +113,7 @@ int main(int argc, char **argv)
 	}
 	fill(ring, size, 0, 1);
 	off = check(ring2, size, 0, 1);
-	result(off < 0, "two_mappings", off < 0 ? NULL : "differ at %ld", off);
+	vc_result(off < 0, "two_mappings # first difference at %ld (-1: none)", off);
 
 	/* Fork and exit: the child's copy of the ptes, then their zap. */
 	ok = 1;
@@ -152,12 +132,12 @@ int main(int argc, char **argv)
 			ok = 0;
 		ring[i * pg + 7] = pat(i * pg + 7, 1);
 	}
-	result(ok, "fork_cycles", ok ? "20 forks" : "failed at fork %d", i);
+	vc_result(ok, "fork_cycles # %d of 20 forks", i - !ok);
 
 	/* A hole in the middle of one mapping. */
 	ok = !munmap(ring2 + bsz, bsz) && check(ring2, bsz, 0, 1) < 0 &&
 	     check(ring2 + 2 * bsz, size - 2 * bsz, 2 * bsz, 1) < 0;
-	result(ok, "partial_munmap", NULL);
+	vc_result(ok, "partial_munmap");
 	munmap(ring2, size);
 
 	/*
@@ -172,7 +152,7 @@ int main(int argc, char **argv)
 		int o = madvise(ring + bsz + pg, pg, MADV_PAGEOUT) ? errno : 0;
 
 		off = check(ring, size, 0, 1);
-		result(off < 0, "madvise_part", "MADV_COLD: %s, MADV_PAGEOUT: %s%s",
+		vc_result(off < 0, "madvise_part # MADV_COLD: %s, MADV_PAGEOUT: %s%s",
 		       strerror(c), strerror(o), off < 0 ? "" : ", ring changed");
 	}
 
@@ -187,13 +167,13 @@ int main(int argc, char **argv)
 
 		n = vmsplice(pfd[1], &iov, 1, 0);
 		if (n < 0) {
-			result(virt && errno == EFAULT, "vmsplice",
-			       "refused: %s", strerror(errno));
+			vc_result(virt && errno == EFAULT, "vmsplice # refused: %s",
+				  strerror(errno));
 		} else {
 			ssize_t r = read(pfd[0], buf, n);
 
 			off = r == n ? check(buf, n, bsz + pg, 1) : 0;
-			result(!virt && off < 0, "vmsplice", "%zd bytes%s", n,
+			vc_result(!virt && off < 0, "vmsplice # %zd bytes%s", n,
 			       off < 0 ? "" : ", not the ring's");
 		}
 	}
@@ -209,9 +189,9 @@ int main(int argc, char **argv)
 					 (off_t)(unsigned long)(ring + bsz + pg));
 		off = n == (ssize_t)(4 * pg) ? check(buf, n, bsz + pg, 1) : 0;
 		if (n < 0)
-			result(0, "proc_mem", "%s", strerror(errno));
+			vc_result(0, "proc_mem # %s", strerror(errno));
 		else
-			result(off < 0, "proc_mem", "%zd bytes%s", n,
+			vc_result(off < 0, "proc_mem # %zd bytes%s", n,
 			       off < 0 ? "" : ", not the ring's");
 		if (mfd >= 0)
 			close(mfd);
@@ -220,39 +200,40 @@ int main(int argc, char **argv)
 	/* O_DIRECT on /dev/ram0 (CONFIG_BLK_DEV_RAM), from and into the ring. */
 	rfd = open("/dev/ram0", O_RDWR | O_DIRECT);
 	if (rfd < 0) {
-		result(1, "odirect_write", "SKIP no /dev/ram0: %s", strerror(errno));
-		result(1, "odirect_read", "SKIP no /dev/ram0");
+		vc_result(1, "odirect_write # SKIP no /dev/ram0: %s", strerror(errno));
+		vc_result(1, "odirect_read # SKIP no /dev/ram0");
 	} else {
 		int bfd = open("/dev/ram0", O_RDWR);
 
 		/* The whole ring: every page of every block. */
 		n = pwrite(rfd, ring, size, 0);
 		if (n < 0) {
-			result(virt && errno == EFAULT, "odirect_write",
-			       "refused: %s", strerror(errno));
+			vc_result(virt && errno == EFAULT, "odirect_write # refused: %s",
+				  strerror(errno));
 		} else {
 			unsigned char *dev = malloc(size);
 			ssize_t r = dev ? pread(bfd, dev, size, 0) : -1;
 
 			off = r == (ssize_t)size ? check(dev, size, 0, 1) : 0;
-			result(!virt && n == (ssize_t)size && off < 0, "odirect_write",
-			       "%zd bytes%s", n, off < 0 ? "" : ", not the ring's");
+			vc_result(!virt && n == (ssize_t)size && off < 0,
+				  "odirect_write # %zd bytes%s", n,
+				  off < 0 ? "" : ", not the ring's");
 			free(dev);
 		}
 		/* Known data on the device, then read straight into the ring. */
 		fill(buf, chunk, 0, 2);
 		if (pwrite(rfd, buf, chunk, size) != (ssize_t)chunk) {
-			result(0, "odirect_read", "cannot write the device: %s",
-			       strerror(errno));
+			vc_result(0, "odirect_read # cannot write the device: %s",
+				  strerror(errno));
 		} else {
 			n = pread(rfd, ring + bsz, chunk, size);
 			if (n < 0) {
-				result(virt && errno == EFAULT, "odirect_read",
-				       "refused: %s", strerror(errno));
+				vc_result(virt && errno == EFAULT, "odirect_read # refused: %s",
+					  strerror(errno));
 			} else {
 				off = check(ring + bsz, chunk, 0, 2);
-				result(!virt && n == (ssize_t)chunk && off < 0, "odirect_read",
-				       "%zd bytes%s", n,
+				vc_result(!virt && n == (ssize_t)chunk && off < 0,
+					  "odirect_read # %zd bytes%s", n,
 				       off < 0 ? "" : ", not in the ring");
 			}
 		}
@@ -262,15 +243,16 @@ int main(int argc, char **argv)
 	}
 	/* Only [0, bsz + chunk) was written since the fill. */
 	off = check(ring + bsz + chunk, size - bsz - chunk, bsz + chunk, 1);
-	result(off < 0, "ring_intact", off < 0 ? NULL : "changed at %ld",
-	       off + (long)(bsz + chunk));
+	vc_result(off < 0, "ring_intact # first change at %ld (-1: none)",
+		  off < 0 ? -1 : off + (long)(bsz + chunk));
 
 	/* Close while mapped; the pages go at munmap. */
 	close(fd);
 	munmap(ring, size);
 	live2 = vc_read_long(LIVE);
-	result(live2 >= 0 && live2 - live0 < (long)blocks / 2, "ring_freed",
-	       "live virtual compound pages %ld -> %ld -> %ld", live0, live1, live2);
-	printf("# %d tests, %d failed\n", ntests, nfail);
-	return nfail ? 1 : 0;
+	vc_result(live2 >= 0 && live2 - live0 < (long)blocks / 2,
+		  "ring_freed # live virtual compound pages %ld -> %ld -> %ld",
+		  live0, live1, live2);
+	printf("# %d tests, %d failed\n", vc_ntests, vc_nfail);
+	return vc_nfail ? 1 : 0;
 }

@@ -28,25 +28,6 @@
 
 #include "vcguest.h"
 
-static int ntests, nfail;
-
-static void result(int ok, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-/* "ok N NAME[ # COMMENT]": fmt holds the name and the comment. */
-static void result(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%sok %d ", ok ? "" : "not ", ++ntests);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	nfail += !ok;
-}
-
 struct ring {
 	int fd;
 	struct io_uring_params p;
@@ -269,14 +250,14 @@ int main(void)
 			return 1;
 		}
 		if (!always)
-			result(1, "uring_%u_virtual # SKIP the fallback policy is not \"always\"", n);
+			vc_result(1, "uring_%u_virtual # SKIP the fallback policy is not \"always\"", n);
 		else
-			result(a0 >= 0 && a1 - a0 >= 2, "uring_%u_virtual # vcompound_alloc +%ld", n,
+			vc_result(a0 >= 0 && a1 - a0 >= 2, "uring_%u_virtual # vcompound_alloc +%ld", n,
 			       a1 - a0);
 
 		for (round = 0; round < 3 && !err; round++)
 			err = ring_round(&r, 1 + (unsigned long long)round * n, seen);
-		result(!err, "uring_%u_nops # %s", n, err ? err : "3 rounds");
+		vc_result(!err, "uring_%u_nops # %s", n, err ? err : "3 rounds");
 
 		/* The child sees the last round's SQEs and CQEs. */
 		pid = fork();
@@ -293,22 +274,22 @@ int main(void)
 		st = -1;
 		if (pid > 0)
 			waitpid(pid, &st, 0);
-		result(pid > 0 && WIFEXITED(st) && !WEXITSTATUS(st),
+		vc_result(pid > 0 && WIFEXITED(st) && !WEXITSTATUS(st),
 		       "uring_%u_fork # status %d", n, st);
 		if (s == 0) {
 			long allocs = 0;
 
 			err = pbuf_case(&r, &allocs);
-			result(!err, "uring_pbuf # %s", err ? err : "a read picked a provided buffer");
+			vc_result(!err, "uring_pbuf # %s", err ? err : "a read picked a provided buffer");
 			if (!always)
-				result(1, "uring_pbuf_virtual # SKIP the fallback policy is not \"always\"");
+				vc_result(1, "uring_pbuf_virtual # SKIP the fallback policy is not \"always\"");
 			else
-				result(allocs >= 1, "uring_pbuf_virtual # vcompound_alloc +%ld", allocs);
+				vc_result(allocs >= 1, "uring_pbuf_virtual # vcompound_alloc +%ld", allocs);
 		}
 		ring_unmap(&r);
 		close(r.fd);
 		free(seen);
 	}
-	printf("# %d tests, %d failed\n", ntests, nfail);
-	return nfail ? 1 : 0;
+	printf("# %d tests, %d failed\n", vc_ntests, vc_nfail);
+	return vc_nfail ? 1 : 0;
 }

@@ -1,8 +1,8 @@
 #!/bin/sh
 # An af_packet RX ring of 16 blocks of 32 KiB mapped into user space:
 # /bin/ringmap (harness/guest/src/ringmap.c) maps it twice, forks, punches
-# a hole, reads it through /proc/self/mem, and points vmsplice() and
-# O_DIRECT on /dev/ram0 at it. KTAP.
+# a hole, madvises one page cold and out, reads it through /proc/self/mem,
+# and points vmsplice() and O_DIRECT on /dev/ram0 at it. KTAP.
 if [ ! -e /proc/net/packet ]; then
 	echo "TAP version 13"
 	echo "1..1"
