@@ -88,4 +88,4 @@ selftest: setup
 
 ## make clean       remove build/ outputs but keep the cached base download
 clean:
-	rm -rf build/out build/kunit-* build/linux
+	rm -rf build/out build/kunit-* build/linux build/st build/bisect-linux build/mutants build/mutants-smoke

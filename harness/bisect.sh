@@ -2,13 +2,34 @@
 # Bisectability: build every prefix of the series (patch 1, 1-2, ...,
 # all but the last; the whole series is built by every other target) in
 # configuration NAME (default qemu), in a worktree of its own so that
-# build/linux is left alone. Incremental and ccache'd.
+# build/linux is left alone. Incremental and ccache'd. On success in the
+# bisect configuration it records the series it built in harness/bisect-ok
+# (the tree of every commit: commit messages do not count), which make
+# test's bisect-stamp step checks against the series under test.
 # Usage: harness/bisect.sh [NAME]
+#        harness/bisect.sh --check   (the bisect-stamp step)
 . "$(dirname "$0")/lib.sh"
+
+stamp=$HARNESS/bisect-ok
+base=$(awk '{print $3}' "$BUILD/base.done")
+# The trees of the series' commits, one line each, hashed.
+series_trees() { git -C "$LINUX" log --reverse --format=%T "$base..HEAD" | sha256sum | cut -d' ' -f1; }
+if [ "${1:-}" = --check ]; then
+	want=$(series_trees)
+	have=$(sed -n 's/^trees \([0-9a-f]*\)$/\1/p' "$stamp" 2>/dev/null || true)
+	n=$(git -C "$LINUX" rev-list --count "$base..HEAD")
+	if [ "$have" = "$want" ]; then
+		echo "bisect-stamp: ok - make bisect passed on this series ($n patches; $(grep '^date ' "$stamp"))"
+		echo "bisect-stamp: 1 passed, 0 failed"
+		exit 0
+	fi
+	echo "bisect-stamp: not ok - harness/bisect-ok is not for this series (trees ${have:-none} != $want): run make bisect"
+	echo "bisect-stamp: 0 passed, 1 failed"
+	exit 1
+fi
 
 name=${1:-qemu}
 wt=$BUILD/bisect-linux
-base=$(awk '{print $3}' "$BUILD/base.done")
 commits=$(git -C "$LINUX" rev-list --reverse "$base..HEAD")
 n=$(wc -w <<<"$commits")
 [ "$n" -gt 0 ] || die "bisect: no commits on $base"
@@ -33,3 +54,7 @@ for c in $commits; do
 done
 [ "$bad" -eq 0 ] || die "bisect: $bad prefixes do not build (reproduce: harness/bisect.sh $name)"
 say "bisect: every prefix of the series builds in $name"
+if [ "$name" = bisect ]; then
+	printf 'trees %s\ncommits %s\ndate %s\n' "$(series_trees)" "$n" "$(date -u +%Y-%m-%dT%H:%MZ)" >"$stamp"
+	say "bisect: recorded in $stamp"
+fi

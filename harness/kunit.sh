@@ -4,8 +4,9 @@
 #   harness/kunit.sh [--arch=x86_64] [--forced] [extra kunit.py args]
 # --forced boots the same kernel with vcompound_fallback=always (the tests
 # switch the policy at run time either way; this changes the boot default
-# they start from). The kernel is not rebuilt for it: CONFIG_FALLBACK_ALWAYS=y
-# itself is built and booted by every x86 test kernel (harness/test.sh).
+# they start from, from vcompound's core_initcall on). The kernel is not
+# rebuilt for it: CONFIG_FALLBACK_ALWAYS=y itself is built and booted in the
+# qemu, qemu-novmap and debug kernels (harness/test.sh).
 . "$(dirname "$0")/lib.sh"
 
 arch=um forced=0 extra=()
@@ -64,7 +65,7 @@ if [ -n "${VC_EXPECT:-}" ]; then
 	/usr/bin/python3 "$HARNESS/expect.py" "$BUILD/$name.results" "$VC_EXPECT" || expect_ok=0
 fi
 # --forced: the kernel must have taken the boot parameter.
-if [ $forced = 1 ] && ! grep -q 'fallback policy: always' "$dir/test.log" 2>/dev/null; then
+if [ $forced = 1 ] && ! grep -q 'vcompound: fallback policy: always' "$dir/test.log" 2>/dev/null; then
 	echo "kunit[$name]: FAIL the kernel did not report 'fallback policy: always' ($dir/test.log)"
 	failed=$(( ${failed:-0} + 1 ))
 	rc=1

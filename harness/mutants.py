@@ -172,6 +172,11 @@ MUTANTS = [
      "\t\tif (page_in_vcompound(page))\n\t\t\treturn page;\n",
      "",
      "has_unmovable_pages() no longer reports a virtual compound page"),
+    ("isolate_step_back", "mm/page_isolation.c",
+     "\t\t\tif (page_in_vcompound(head)) {\n\t\t\t\tpfn++;\n\t\t\t\tcontinue;\n\t\t\t}\n\n",
+     "",
+     "isolate_single_pageblock() steps over a virtual compound page's tail to its head's "
+     "pfn plus its size: backwards, or a refusal of the free pageblock next to it"),
     # do_migrate_range()'s forward-only walk alone is not a mutant here:
     # it sees a vcompound tail only if one is allocated from a per-cpu
     # list in the window after has_unmovable_pages() passed the range (a

@@ -24,6 +24,8 @@
 # boot's own tests say of a mutant that KUnit kills).
 # Usage: harness/mutants.sh [--smoke] [--uml-only] [--boot-only] [NAME ...]
 . "$(dirname "$0")/lib.sh"
+# Per-tree overrides of a caller must not leak into every build here.
+unset VC_OUT VC_CONF
 
 smoke=0 uml_only=0 boot_only=0 names=()
 for a in "$@"; do

@@ -16,6 +16,8 @@
 # Both boots run only what they check (one guest script; one KUnit case).
 # Usage: harness/selftest.sh [case ...]
 . "$(dirname "$0")/lib.sh"
+# Per-tree overrides of a caller must not leak into every build here.
+unset VC_OUT VC_CONF
 
 cases=${*:-checkpatch apply guest-test warn-boot expect splats}
 tmp=$BUILD/selftest
@@ -98,12 +100,22 @@ exit 1
 SH
 		chmod +x "$tmp/failing/run-failing.sh"
 		[ -f "$BUILD/out/qemu/arch/x86/boot/bzImage" ] || "$HARNESS/build-kernel.sh" qemu
-		expect_fail guest-test "selftest_broken_case|test\\(s\\) failed" \
+		expect_fail guest-test "FAIL: .*test\\(s\\) failed" \
 			"$HARNESS/boot.sh" qemu --extra "$tmp/failing" --timeout 300 \
-			--append 'kunit.enable=0 vc.only=failing/run-failing.sh' ;;
+			--append 'kunit.enable=0 vc.only=failing/run-failing.sh'
+		# And by name, in the boot's results (a timeout would not do).
+		if grep -q '^FAIL .*selftest_broken_case' "$BUILD/out/qemu/results.txt"; then
+			echo "ok - guest-test-named: the failed guest case selftest_broken_case was named"
+			pass=$((pass + 1))
+		else
+			echo "not ok - guest-test-named: the failed guest case was not named in $BUILD/out/qemu/results.txt"
+			fail=$((fail + 1))
+		fi ;;
 	warn-boot)
 		wt=$BUILD/st/linux stout=$BUILD/st/out/qemu
-		if [ ! -e "$wt/.git" ]; then
+		# A worktree whose build/linux is gone (make clean) is made anew.
+		if ! git -C "$wt" rev-parse --git-dir >/dev/null 2>&1; then
+			rm -rf "$wt"
 			mkdir -p "$BUILD/st"
 			git -C "$LINUX" worktree prune
 			hgit -C "$LINUX" worktree add -q --detach "$wt" HEAD

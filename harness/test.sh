@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite (what CI runs): series round trip, checkpatch,
 # documentation checks (kernel-doc, htmldocs, get_maintainer), the KUnit
-# suite through kunit.py on UML (virtual path not forced, and forced with
-# CONFIG_FALLBACK_ALWAYS=y), the FALLBACK_ALWAYS kernels booted under QEMU
+# suite through kunit.py on UML (virtual path not forced, and the same
+# kernel booted with vcompound_fallback=always), the FALLBACK_ALWAYS kernels
+# booted under QEMU
 # (VMAP_STACK on, which runs the KUnit suite at boot on x86_64, forced,
 # and once more with vcompound_fallback=late, not forced; VMAP_STACK off
 # with 32 KiB stacks and memory hotplug; the late kernel (policy late,
@@ -22,11 +23,15 @@
 # steps: kunit-x86 (kunit.py --arch=x86_64, a kernel of its own) and
 # bisect (every prefix of the series builds: a full kernel build for each
 # prefix that touches a widely included header, too slow for CI's hour
-# cold; "make bisect", run before every submission).
+# cold; "make bisect", run before every submission). bisect-stamp checks
+# that harness/bisect-ok, which a passing "make bisect" writes, is for the
+# series under test.
 # Usage: harness/test.sh [step ...]   (default: all steps)
 . "$(dirname "$0")/lib.sh"
+# Per-tree overrides of a caller must not leak into every build here.
+unset VC_OUT VC_CONF
 
-all_steps="roundtrip checkpatch docs kunit kunit-forced mutants-smoke boot boot-late boot-4g warnings boot-novmap first-cpu first-hotplug boot-numa boot-kasan-novmalloc boot-debug selftest"
+all_steps="roundtrip checkpatch docs kunit kunit-forced mutants-smoke boot boot-late boot-4g warnings boot-novmap first-cpu first-hotplug boot-numa boot-kasan-novmalloc boot-debug bisect-stamp selftest"
 steps=${*:-$all_steps}
 mkdir -p "$BUILD/logs"
 total_pass=0 total_fail=0 total_skip=0
@@ -106,6 +111,7 @@ for s in $steps; do
 	boot-kasan-novmalloc) run_step boot-kasan-novmalloc bash -c "'$HARNESS/build-kernel.sh' kasan-novmalloc && '$HARNESS/boot.sh' kasan-novmalloc --timeout 900" ;;
 	boot-debug)   run_step boot-debug bash -c "'$HARNESS/build-kernel.sh' debug && '$HARNESS/boot.sh' debug --timeout 1800" ;;
 	bisect)       run_step bisect "$HARNESS/bisect.sh" bisect ;;
+	bisect-stamp) run_step bisect-stamp "$HARNESS/bisect.sh" --check ;;
 	selftest)     run_step selftest "$HARNESS/selftest.sh" ;;
 	*) die "unknown step $s (steps: $all_steps kunit-x86 bisect)" ;;
 	esac

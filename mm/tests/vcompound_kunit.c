@@ -813,14 +813,42 @@ static bool vc_block_only(unsigned long start, struct page *head,
 	}
 	return true;
 }
+
+/*
+ * Split BLOCK (2^block_order pages), give back as many of its first
+ * pageblock's odd pages as a virtual compound page of ORDER has order-0
+ * pages, make one (its order-0 pages come from those just freed, on this
+ * CPU), and give back the rest of BLOCK.  Returns the virtual compound
+ * page, or NULL.
+ */
+static struct page *vc_tails_into(struct page *block, unsigned int block_order,
+				  unsigned int order)
+{
+	const unsigned long nr_tails = (1UL << order) - VCOMPOUND_HEAD_NR;
+	const unsigned long n = 1UL << block_order;
+	unsigned long i, freed;
+	struct page *page;
+
+	split_page(block, block_order);
+	migrate_disable();
+	for (i = 1, freed = 0; freed < nr_tails && i < pageblock_nr_pages;
+	     i += 2, freed++)
+		__free_page(block + i);
+	page = alloc_pages(VC_GFP, order);
+	for (; i < n; i += 2)
+		__free_page(block + i);
+	for (i = 0; i < n; i += 2)
+		__free_page(block + i);
+	migrate_enable();
+	return page;
+}
 #endif
 
 static void vc_test_isolation(struct kunit *test)
 {
 #ifdef CONFIG_MEMORY_ISOLATION
 	const unsigned int order = min(9, MAX_PAGE_ORDER);
-	const unsigned long nr_tails = (1UL << order) - VCOMPOUND_HEAD_NR;
-	unsigned long start, i, freed, tails = 0;
+	unsigned long start, tails = 0;
 	struct page *block, *page;
 	int ret, mt, attempt;
 
@@ -831,17 +859,7 @@ static void vc_test_isolation(struct kunit *test)
 			kunit_skip(test, "no free pageblock");
 		start = page_to_pfn(block);
 		mt = get_pageblock_migratetype(block);
-		split_page(block, pageblock_order);
-		migrate_disable();
-		for (i = 1, freed = 0; freed < nr_tails && i < pageblock_nr_pages;
-		     i += 2, freed++)
-			__free_page(block + i);
-		page = alloc_pages(VC_GFP, order);
-		for (; i < pageblock_nr_pages; i += 2)
-			__free_page(block + i);
-		for (i = 0; i < pageblock_nr_pages; i += 2)
-			__free_page(block + i);
-		migrate_enable();
+		page = vc_tails_into(block, pageblock_order, order);
 		KUNIT_ASSERT_NOT_NULL(test, page);
 		KUNIT_ASSERT_TRUE(test, PageVcompound(page));
 		if (vc_block_only(start, page, &tails) && tails)
@@ -860,6 +878,61 @@ static void vc_test_isolation(struct kunit *test)
 		undo_isolate_page_range(start, start + pageblock_nr_pages, mt);
 	KUNIT_EXPECT_EQ_MSG(test, ret, -EBUSY,
 			    "a pageblock holding %lu tails was isolated", tails);
+	__free_pages(page, order);
+#else
+	kunit_skip(test, "needs CONFIG_MEMORY_ISOLATION");
+#endif
+}
+
+/*
+ * Isolating a free pageblock scans the other pageblocks of its
+ * MAX_PAGE_ORDER block for a compound page that straddles into it, and
+ * steps over a compound page to its head's pfn plus its size.  A tail of
+ * a virtual compound page is no such page: its head is elsewhere, and
+ * that step would go backwards (for ever) or refuse the free pageblock.
+ * The test makes the lower pageblock of a MAX_PAGE_ORDER block hold only
+ * tails and free pages, the upper one only free pages, and isolates the
+ * upper one.  Only where pageblock_order < MAX_PAGE_ORDER (THP or
+ * hugetlb): otherwise no two pageblocks share a buddy block.
+ */
+static void vc_test_isolation_neighbour(struct kunit *test)
+{
+#ifdef CONFIG_MEMORY_ISOLATION
+	const unsigned int order = min(9, MAX_PAGE_ORDER);
+	unsigned long start, upper, tails = 0, stray = 0;
+	struct page *block, *page = NULL;
+	int ret, mt, attempt;
+
+	if (pageblock_order >= MAX_PAGE_ORDER)
+		kunit_skip(test, "pageblock_order is MAX_PAGE_ORDER");
+	vc_force(test, true);
+	for (attempt = 0; attempt < 4; attempt++) {
+		block = alloc_pages(GFP_KERNEL | __GFP_NOWARN, MAX_PAGE_ORDER);
+		if (!block)
+			kunit_skip(test, "no free MAX_PAGE_ORDER block");
+		start = page_to_pfn(block);
+		upper = start + pageblock_nr_pages;
+		page = vc_tails_into(block, MAX_PAGE_ORDER, order);
+		KUNIT_ASSERT_NOT_NULL(test, page);
+		KUNIT_ASSERT_TRUE(test, PageVcompound(page));
+		if (vc_block_only(start, page, &tails) && tails &&
+		    vc_block_only(upper, page, &stray) && !stray)
+			break;
+		__free_pages(page, order);
+		page = NULL;
+	}
+	if (!page)
+		kunit_skip(test, "no block held tails below and free pages above in %d tries",
+			   attempt);
+	kunit_info(test, "block %#lx: %lu tails in the lower pageblock, the upper free\n",
+		   start, tails);
+	mt = get_pageblock_migratetype(pfn_to_page(upper));
+	ret = start_isolate_page_range(upper, upper + pageblock_nr_pages, mt, 0,
+				       GFP_KERNEL);
+	if (!ret)
+		undo_isolate_page_range(upper, upper + pageblock_nr_pages, mt);
+	KUNIT_EXPECT_EQ_MSG(test, ret, 0,
+			    "the free pageblock above %lu tails was not isolated", tails);
 	__free_pages(page, order);
 #else
 	kunit_skip(test, "needs CONFIG_MEMORY_ISOLATION");
@@ -1439,32 +1512,66 @@ static void vc_test_gup(struct kunit *test)
 
 /*
  * MADV_COLD and MADV_PAGEOUT of one page of a large folio mapped to user
- * space (a ring page: vm_insert_page(), not on the LRU): madvise tries to
- * split the folio first.  Both must return and leave the page alone; a
- * split that reports success without splitting (the stubs without THP)
- * makes madvise retry the same pte for ever.
+ * space (a ring page: vm_insert_page(), not on the LRU), physically
+ * contiguous and virtual: madvise tries to split the folio first.  No
+ * such folio can be split; madvise must return and leave the page
+ * mapped, with its references and contents.  A split that reports
+ * success without splitting (the stubs without THP) makes madvise retry
+ * the same pte for ever: the split is tried here first, so that such a
+ * kernel fails this case by name instead of hanging in it.
  */
 static void vc_test_madvise(struct kunit *test)
 {
 #ifdef CONFIG_ADVISE_SYSCALLS
 	const unsigned int order = 3;
 	u64 magic = 0x6d61647669736521ULL;
-	struct page *page, *tail;
+	struct page *page, *tail, *got;
 	unsigned long uaddr;
+	struct folio *folio;
+	int virt, refs, maps;
+	long ret;
 
-	vc_force(test, true);
-	page = alloc_pages(VC_GFP, order);
-	KUNIT_ASSERT_NOT_NULL(test, page);
-	tail = compound_nth_page(page, VCOMPOUND_HEAD_NR + 1);
-	*(u64 *)page_to_addr(tail) = magic;
-	uaddr = vc_user_map(test, tail, MAP_SHARED);
-	if (uaddr) {
+	for (virt = 0; virt < 2; virt++) {
+		vc_force(test, virt);
+		page = alloc_pages(VC_GFP, order);
+		KUNIT_ASSERT_NOT_NULL(test, page);
+		KUNIT_EXPECT_EQ(test, PageVcompound(page), (bool)virt);
+		tail = compound_nth_page(page, VCOMPOUND_HEAD_NR + 1);
+		folio = page_folio(tail);
+		*(u64 *)page_to_addr(tail) = magic;
+		folio_lock(folio);
+		ret = split_folio(folio);
+		folio_unlock(folio);
+		if (!ret) {
+			KUNIT_FAIL(test, "split_folio() of a %s ring page returned 0",
+				   virt ? "virtual" : "physical");
+			__free_pages(page, order);
+			return;
+		}
+		uaddr = vc_user_map(test, tail, MAP_SHARED);
+		if (!uaddr) {
+			__free_pages(page, order);
+			return;
+		}
+		refs = folio_ref_count(folio);
+		maps = folio_mapcount(folio);
 		KUNIT_EXPECT_EQ(test, do_madvise(current->mm, uaddr, PAGE_SIZE, MADV_COLD), 0);
 		KUNIT_EXPECT_EQ(test, do_madvise(current->mm, uaddr, PAGE_SIZE, MADV_PAGEOUT), 0);
+		KUNIT_EXPECT_EQ(test, folio_ref_count(folio), refs);
+		KUNIT_EXPECT_EQ(test, folio_mapcount(folio), maps);
 		KUNIT_EXPECT_EQ(test, *(u64 *)page_to_addr(tail), magic);
+		/* Still mapped at uaddr: a FOLL_FORCE reference finds it. */
+		mmap_read_lock(current->mm);
+		ret = get_user_pages(uaddr, 1, FOLL_FORCE, &got);
+		mmap_read_unlock(current->mm);
+		KUNIT_EXPECT_EQ(test, ret, 1);
+		if (ret == 1) {
+			KUNIT_EXPECT_PTR_EQ(test, got, tail);
+			put_page(got);
+		}
 		KUNIT_EXPECT_EQ(test, vm_munmap(uaddr, PAGE_SIZE), 0);
+		__free_pages(page, order);
 	}
-	__free_pages(page, order);
 #else
 	kunit_skip(test, "needs CONFIG_ADVISE_SYSCALLS");
 #endif
@@ -1881,6 +1988,7 @@ static struct kunit_case vcompound_test_cases[] = {
 	KUNIT_CASE(vc_test_late_fragmented),
 	KUNIT_CASE(vc_test_last_resort),
 	KUNIT_CASE(vc_test_isolation),
+	KUNIT_CASE(vc_test_isolation_neighbour),
 	KUNIT_CASE(vc_test_kmalloc),
 	KUNIT_CASE(vc_test_vmstat),
 	KUNIT_CASE(vc_test_align),

@@ -24,7 +24,7 @@ if [ ! -e $k ]; then
 	exit 0
 fi
 ko=/opt/vcompound/test_vcompound.ko
-leak=0
+leak=0 rmmod_failed=0
 nleak=4
 why="no $ko"
 # The module needs the fallback policy "always"; then as it was.
@@ -35,7 +35,7 @@ if [ -f $ko ]; then
 	if policy_set always; then
 		why="insmod $ko run_test_mask=0 leak_kmalloc=$nleak failed"
 		insmod $ko run_test_mask=0 leak_kmalloc=$nleak && leak=1 &&
-			{ rmmod test_vcompound || echo "# rmmod test_vcompound failed"; }
+			{ rmmod test_vcompound || rmmod_failed=1; }
 	fi
 	policy_restore
 fi
@@ -93,6 +93,11 @@ elif [ "$ours" -ge 1 ]; then
 	echo "ok 2 kmemleak_vcompound_leak # $ours of $nleak reported ($how)"
 else
 	echo "not ok 2 kmemleak_vcompound_leak # $ours of the $nleak leaked large kmalloc()s (1060921 bytes, virtual) reported in $round"
+	rc=1
+fi
+# The module must also go: a reference it leaked keeps it loaded.
+if [ $rmmod_failed = 1 ]; then
+	echo "# FAIL rmmod test_vcompound failed after its leak_kmalloc run"
 	rc=1
 fi
 exit $rc
