@@ -3,17 +3,27 @@
 # all but the last; the whole series is built by every other target) in
 # configuration NAME (default qemu), in a worktree of its own so that
 # build/linux is left alone. Incremental and ccache'd. On success in the
-# bisect configuration it records the series it built in harness/bisect-ok
-# (the tree of every commit: commit messages do not count), which make
-# test's bisect-stamp step checks against the series under test.
+# bisect configuration it records what it built in harness/bisect-ok: the
+# tree of every commit (commit messages do not count) and the
+# configuration's files, hashed; make test's bisect-stamp step checks that
+# record against the series and configuration under test.
 # Usage: harness/bisect.sh [NAME]
 #        harness/bisect.sh --check   (the bisect-stamp step)
 . "$(dirname "$0")/lib.sh"
 
 stamp=$HARNESS/bisect-ok
+[ -f "$BUILD/base.done" ] || die "bisect: no base tree yet (make apply)"
 base=$(awk '{print $3}' "$BUILD/base.done")
-# The trees of the series' commits, one line each, hashed.
-series_trees() { git -C "$LINUX" log --reverse --format=%T "$base..HEAD" | sha256sum | cut -d' ' -f1; }
+# The trees of the commits up to $1 (default HEAD), one line each, and the
+# bisect configuration's files, hashed.
+series_trees() {
+	local conf=$HARNESS/configs/bisect.conf f
+	{ git -C "$LINUX" log --reverse --format=%T "$base..${1:-HEAD}"
+	  cat "$conf"
+	  # shellcheck disable=SC1090
+	  for f in $(. "$conf"; echo $FRAGMENTS); do cat "$TOP/$f"; done
+	} | sha256sum | cut -d' ' -f1
+}
 if [ "${1:-}" = --check ]; then
 	want=$(series_trees)
 	have=$(sed -n 's/^trees \([0-9a-f]*\)$/\1/p' "$stamp" 2>/dev/null || true)
@@ -30,7 +40,9 @@ fi
 
 name=${1:-qemu}
 wt=$BUILD/bisect-linux
-commits=$(git -C "$LINUX" rev-list --reverse "$base..HEAD")
+head=$(git -C "$LINUX" rev-parse HEAD)
+trees=$(series_trees "$head")
+commits=$(git -C "$LINUX" rev-list --reverse "$base..$head")
 n=$(wc -w <<<"$commits")
 [ "$n" -gt 0 ] || die "bisect: no commits on $base"
 if [ ! -d "$wt/.git" ] && [ ! -f "$wt/.git" ]; then
@@ -55,6 +67,8 @@ done
 [ "$bad" -eq 0 ] || die "bisect: $bad prefixes do not build (reproduce: harness/bisect.sh $name)"
 say "bisect: every prefix of the series builds in $name"
 if [ "$name" = bisect ]; then
-	printf 'trees %s\ncommits %s\ndate %s\n' "$(series_trees)" "$n" "$(date -u +%Y-%m-%dT%H:%MZ)" >"$stamp"
+	[ "$(git -C "$LINUX" rev-parse HEAD)" = "$head" ] ||
+		die "bisect: build/linux changed during the run: nothing recorded"
+	printf 'trees %s\ncommits %s\ndate %s\n' "$trees" "$n" "$(date -u +%Y-%m-%dT%H:%MZ)" >"$stamp"
 	say "bisect: recorded in $stamp"
 fi
