@@ -7,7 +7,8 @@
 # define every option yet). VC_OUT overrides the output directory, VC_CONF
 # the configuration file. A conf's MUST_DROP lists options that Kconfig must
 # refuse although a fragment asks for them (a dependency the configuration
-# is there to test). Usage: harness/build-kernel.sh NAME [make targets...]
+# is there to test). The target --config-only stops once the configuration
+# is made and checked. Usage: harness/build-kernel.sh NAME [make targets...]
 . "$(dirname "$0")/lib.sh"
 
 name=${1:?usage: build-kernel.sh NAME [targets]}
@@ -34,6 +35,10 @@ say "build[$name]: configuring ($BASE + ${FRAGMENTS})"
 [ -n "${VC_NOCHECK:-}" ] || VC_MUST_DROP="$MUST_DROP" python3 "$HARNESS/checkconfig.py" "$out/.config" "${frags[@]}" ||
 	die "build[$name]: requested options did not stick (reproduce: harness/build-kernel.sh $name)"
 
+if [ "${1:-}" = --config-only ]; then
+	say "build[$name]: configured and checked, not built (--config-only)"
+	exit 0
+fi
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(all)
 say "build[$name]: make ${targets[*]} (log: $log)"

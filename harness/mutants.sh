@@ -25,7 +25,7 @@
 # Usage: harness/mutants.sh [--smoke] [--uml-only] [--boot-only] [NAME ...]
 . "$(dirname "$0")/lib.sh"
 # Per-tree overrides of a caller must not leak into every build here.
-unset VC_OUT VC_CONF
+unset VC_OUT VC_CONF VC_NOCHECK
 
 smoke=0 uml_only=0 boot_only=0 names=()
 for a in "$@"; do

@@ -17,7 +17,7 @@
 # Usage: harness/selftest.sh [case ...]
 . "$(dirname "$0")/lib.sh"
 # Per-tree overrides of a caller must not leak into every build here.
-unset VC_OUT VC_CONF
+unset VC_OUT VC_CONF VC_NOCHECK
 
 cases=${*:-checkpatch apply guest-test warn-boot expect splats}
 tmp=$BUILD/selftest
@@ -100,6 +100,7 @@ exit 1
 SH
 		chmod +x "$tmp/failing/run-failing.sh"
 		[ -f "$BUILD/out/qemu/arch/x86/boot/bzImage" ] || "$HARNESS/build-kernel.sh" qemu
+		rm -f "$BUILD/out/qemu/results.txt"
 		expect_fail guest-test "FAIL: .*test\\(s\\) failed" \
 			"$HARNESS/boot.sh" qemu --extra "$tmp/failing" --timeout 300 \
 			--append 'kunit.enable=0 vc.only=failing/run-failing.sh'
@@ -114,7 +115,7 @@ SH
 	warn-boot)
 		wt=$BUILD/st/linux stout=$BUILD/st/out/qemu
 		# A worktree whose build/linux is gone (make clean) is made anew.
-		if ! git -C "$wt" rev-parse --git-dir >/dev/null 2>&1; then
+		if [ "$(git -C "$wt" rev-parse --show-toplevel 2>/dev/null)" != "$wt" ]; then
 			rm -rf "$wt"
 			mkdir -p "$BUILD/st"
 			git -C "$LINUX" worktree prune

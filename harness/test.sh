@@ -9,7 +9,9 @@
 # with 32 KiB stacks and memory hotplug; the late kernel (policy late,
 # lockdep, NUMA, THP=n, PREEMPT) booted so that the first fallback of the
 # boot happens inside a CPU online and inside memory hot-add, and booted
-# in full with the pfn walkers; a KASAN kernel without KASAN_VMALLOC; and the
+# in full with the pfn walkers; a KASAN kernel without KASAN_VMALLOC
+# (configured only: Kconfig must refuse the series; boot-kasan-novmalloc,
+# optional, builds and boots it); and the
 # debug kernel: KASAN, lockdep, DEBUG_VM, DEBUG_PAGEALLOC, kmemleak, with
 # the pfn walkers, memcg and the kernel's own mm suites), no new W=1 or
 # sparse warning on the lines the series touches (harness/matrix.sh on;
@@ -29,9 +31,9 @@
 # Usage: harness/test.sh [step ...]   (default: all steps)
 . "$(dirname "$0")/lib.sh"
 # Per-tree overrides of a caller must not leak into every build here.
-unset VC_OUT VC_CONF
+unset VC_OUT VC_CONF VC_NOCHECK
 
-all_steps="roundtrip checkpatch docs kunit kunit-forced mutants-smoke boot boot-late boot-4g warnings boot-novmap first-cpu first-hotplug boot-numa boot-kasan-novmalloc boot-debug bisect-stamp selftest"
+all_steps="roundtrip checkpatch docs kunit kunit-forced mutants-smoke boot boot-late boot-4g warnings boot-novmap first-cpu first-hotplug boot-numa kasan-novmalloc boot-debug bisect-stamp selftest"
 steps=${*:-$all_steps}
 mkdir -p "$BUILD/logs"
 total_pass=0 total_fail=0 total_skip=0
@@ -108,12 +110,13 @@ for s in $steps; do
 	first-cpu)    run_step first-cpu bash -c "'$HARNESS/build-kernel.sh' late && '$HARNESS/boot.sh' late --timeout 400 --extra '$HARNESS/guest/first' --append 'kunit.enable=0 maxcpus=1 vc.first=cpu vc.only=first/run_first_fallback.sh'" ;;
 	first-hotplug) run_step first-hotplug bash -c "'$HARNESS/build-kernel.sh' late && '$HARNESS/boot.sh' late --timeout 400 --extra '$HARNESS/guest/first' --append 'kunit.enable=0 vc.first=hotplug vc.only=first/run_first_fallback.sh'" ;;
 	boot-numa)    run_step boot-numa bash -c "'$HARNESS/build-kernel.sh' late && '$HARNESS/boot.sh' late --timeout 1500 --append VCOMPOUND_WALKERS=1" ;;
+	kasan-novmalloc) run_step kasan-novmalloc "$HARNESS/build-kernel.sh" kasan-novmalloc --config-only ;;
 	boot-kasan-novmalloc) run_step boot-kasan-novmalloc bash -c "'$HARNESS/build-kernel.sh' kasan-novmalloc && '$HARNESS/boot.sh' kasan-novmalloc --timeout 900" ;;
 	boot-debug)   run_step boot-debug bash -c "'$HARNESS/build-kernel.sh' debug && '$HARNESS/boot.sh' debug --timeout 1800" ;;
 	bisect)       run_step bisect "$HARNESS/bisect.sh" bisect ;;
 	bisect-stamp) run_step bisect-stamp "$HARNESS/bisect.sh" --check ;;
 	selftest)     run_step selftest "$HARNESS/selftest.sh" ;;
-	*) die "unknown step $s (steps: $all_steps kunit-x86 bisect)" ;;
+	*) die "unknown step $s (steps: $all_steps kunit-x86 bisect boot-kasan-novmalloc)" ;;
 	esac
 done
 
