@@ -41,6 +41,15 @@ expect_fail() {
 	fi
 }
 
+# result OK MESSAGE: count and print one check (OK is 1 or 0).
+result() {
+	if [ "$1" = 1 ]; then
+		result 1 "$2"
+	else
+		result 0 "$2"
+	fi
+}
+
 broken_series() {	# copy series/ to $tmp/$1
 	rm -rf "${tmp:?}/$1"
 	cp -r "$SERIES" "$tmp/$1"
@@ -106,11 +115,9 @@ SH
 			--append 'kunit.enable=0 vc.only=failing/run-failing.sh'
 		# And by name, in the boot's results (a timeout would not do).
 		if grep -q '^FAIL .*selftest_broken_case' "$BUILD/out/qemu/results.txt"; then
-			echo "ok - guest-test-named: the failed guest case selftest_broken_case was named"
-			pass=$((pass + 1))
+			result 1 "guest-test-named: the failed guest case selftest_broken_case was named"
 		else
-			echo "not ok - guest-test-named: the failed guest case was not named in $BUILD/out/qemu/results.txt"
-			fail=$((fail + 1))
+			result 0 "guest-test-named: the failed guest case was not named in $BUILD/out/qemu/results.txt"
 		fi ;;
 	warn-boot)
 		wt=$BUILD/st/linux stout=$BUILD/st/out/qemu
@@ -147,12 +154,10 @@ PY
 			# The same boot must also have named the failed KUnit case.
 			if grep -q '^FAIL vcompound\.vc_test_vmstat' "$stout/results.txt" &&
 			   grep -qE 'FAIL: .*test\(s\) failed' "$tmp/warn-boot.log"; then
-				echo "ok - kunit-fail: the failed KUnit case vc_test_vmstat was named"
-				pass=$((pass + 1))
-			else
-				echo "not ok - kunit-fail: the failed KUnit case was not named (log: $tmp/warn-boot.log)"
-				fail=$((fail + 1))
-			fi
+			result 1 "kunit-fail: the failed KUnit case vc_test_vmstat was named"
+		else
+			result 0 "kunit-fail: the failed KUnit case was not named (log: $tmp/warn-boot.log)"
+		fi
 		else
 			echo "not ok - warn-boot: the broken tree did not build (log: $tmp/warn-build.log)"
 			fail=$((fail + 1))
@@ -174,11 +179,9 @@ PY
 		# And the positive control: the expected skip, for its reason, passes.
 		printf '%s\n' 'PASS tests/a.y' 'SKIP tests/a.x # no frobnicator here' >"$tmp/expect4.txt"
 		if /usr/bin/python3 "$HARNESS/expect.py" "$tmp/expect4.txt" "$tmp/expect.list" >"$tmp/expect4.log" 2>&1; then
-			echo "ok - expect-pass: an expected skip for its reason passes"
-			pass=$((pass + 1))
+			result 1 "expect-pass: an expected skip for its reason passes"
 		else
-			echo "not ok - expect-pass: an expected skip was refused (log: $tmp/expect4.log)"
-			fail=$((fail + 1))
+			result 0 "expect-pass: an expected skip was refused (log: $tmp/expect4.log)"
 		fi ;;
 	splats)
 		# The one list of splat patterns catches the reports that open
@@ -195,11 +198,9 @@ PY
 		n=$(grep -cE "$re" "$tmp/splats.log" || true)
 		if [ "$n" -eq 7 ] && ! printf '%s\n' "[    1.0] an ordinary line" \
 			'[    1.0] test_vcompound: stress: ok' | grep -qE "$re"; then
-			echo "ok - splats: all 7 reports matched, ordinary lines not"
-			pass=$((pass + 1))
+			result 1 "splats: all 7 reports matched, ordinary lines not"
 		else
-			echo "not ok - splats: $n of 7 reports matched, or an ordinary line matched ($list)"
-			fail=$((fail + 1))
+			result 0 "splats: $n of 7 reports matched, or an ordinary line matched ($list)"
 		fi ;;
 	*) die "selftest: unknown case $c" ;;
 	esac
