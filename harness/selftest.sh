@@ -25,28 +25,27 @@ rm -rf "$tmp"
 mkdir -p "$tmp"
 pass=0 fail=0
 
+# result OK MESSAGE: count and print one check (OK is 1 or 0).
+result() {
+	if [ "$1" = 1 ]; then
+		echo "ok - $2"
+		pass=$((pass + 1))
+	else
+		echo "not ok - $2"
+		fail=$((fail + 1))
+	fi
+}
+
 # expect_fail CASE PATTERN CMD...: CMD must fail and print PATTERN.
 expect_fail() {
 	local c=$1 pat=$2 log=$tmp/$1.log
 	shift 2
 	if "$@" >"$log" 2>&1; then
-		echo "not ok - $c: the harness passed a broken input (log: $log)"
-		fail=$((fail + 1))
+		result 0 "$c: the harness passed a broken input (log: $log)"
 	elif ! grep -qE "$pat" "$log"; then
-		echo "not ok - $c: failed, but without naming the cause /$pat/ (log: $log)"
-		fail=$((fail + 1))
+		result 0 "$c: failed, but without naming the cause /$pat/ (log: $log)"
 	else
-		echo "ok - $c: failed as it must: $(grep -E "$pat" "$log" | head -n1 | cut -c1-150)"
-		pass=$((pass + 1))
-	fi
-}
-
-# result OK MESSAGE: count and print one check (OK is 1 or 0).
-result() {
-	if [ "$1" = 1 ]; then
-		result 1 "$2"
-	else
-		result 0 "$2"
+		result 1 "$c: failed as it must: $(grep -E "$pat" "$log" | head -n1 | cut -c1-150)"
 	fi
 }
 
