@@ -5,7 +5,7 @@
 # build/linux is left alone. Incremental and ccache'd. On success in the
 # bisect configuration it records what it built in harness/bisect-ok: the
 # tree of every commit (commit messages do not count) and the
-# configuration's files, hashed; make test's bisect-stamp step checks that
+# configuration's files, hashed; the optional bisect-stamp step checks that
 # record against the series and configuration under test.
 # Usage: harness/bisect.sh [NAME]
 #        harness/bisect.sh --check   (the bisect-stamp step)

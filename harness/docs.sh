@@ -82,8 +82,8 @@ for p in $(series_patches); do
 	# script, which pipefail then reports as a failure.
 	got=$(scripts/get_maintainer.pl --nogit --nogit-fallback "$diffonly" 2>/dev/null || true)
 	if grep -qF "maintainer:$want" <<<"$got" ||
-	   { [ "$want" = "open list" ] && grep -qF "linux-kernel@vger.kernel.org (open list)" <<<"$got" &&
-	     grep -q '^Cc: linux-mm@kvack.org$' "$p"; }; then
+	   { [ "$want" = "open list" ] && ! grep -q '(maintainer:' <<<"$got" &&
+	     sed '/^---$/q' "$p" | grep -q '^Cc: linux-mm@kvack.org$'; }; then
 		ok "get_maintainer $(basename "$p"): $want"
 	else
 		bad "get_maintainer $(basename "$p") does not reach the $want entry"

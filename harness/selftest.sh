@@ -121,7 +121,7 @@ SH
 	warn-boot)
 		wt=$BUILD/st/linux stout=$BUILD/st/out/qemu
 		# A worktree whose build/linux is gone (make clean) is made anew.
-		if [ "$(git -C "$wt" rev-parse --show-toplevel 2>/dev/null)" != "$wt" ]; then
+		if [ "$(git -C "$wt" rev-parse --show-toplevel 2>/dev/null)" != "$(cd "$wt" 2>/dev/null && pwd -P)" ]; then
 			rm -rf "$wt"
 			mkdir -p "$BUILD/st"
 			git -C "$LINUX" worktree prune

@@ -6,10 +6,10 @@
 # booted under QEMU
 # (VMAP_STACK on, which runs the KUnit suite at boot on x86_64, forced,
 # and once more with vcompound_fallback=late, not forced; VMAP_STACK off
-# with 32 KiB stacks and memory hotplug; the late kernel (policy late,
-# lockdep, NUMA, THP=n, PREEMPT) booted so that the first fallback of the
-# boot happens inside a CPU online and inside memory hot-add, and booted
-# in full with the pfn walkers; a KASAN kernel without KASAN_VMALLOC
+# with 32 KiB stacks, THP and memory hotplug; (optional steps, below: the
+# late kernel (policy late, lockdep, NUMA, THP=n, PREEMPT) booted so that
+# the first fallback of the boot happens inside a CPU online and inside
+# memory hot-add, and booted in full with the pfn walkers); a KASAN kernel without KASAN_VMALLOC
 # (configured only: Kconfig must refuse the series; boot-kasan-novmalloc,
 # optional, builds and boots it); and the
 # debug kernel: KASAN, lockdep, DEBUG_VM, DEBUG_PAGEALLOC, kmemleak, with
