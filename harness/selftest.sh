@@ -120,8 +120,10 @@ SH
 		fi ;;
 	warn-boot)
 		wt=$BUILD/st/linux stout=$BUILD/st/out/qemu
-		# A worktree whose build/linux is gone (make clean) is made anew.
-		if [ "$(git -C "$wt" rev-parse --show-toplevel 2>/dev/null)" != "$(cd "$wt" 2>/dev/null && pwd -P)" ]; then
+		# A missing worktree (a fresh clone), or one whose build/linux is
+		# gone (make clean), is made anew.
+		if [ ! -d "$wt" ] ||
+		   [ "$(git -C "$wt" rev-parse --show-toplevel 2>/dev/null)" != "$(cd "$wt" && pwd -P)" ]; then
 			rm -rf "$wt"
 			mkdir -p "$BUILD/st"
 			git -C "$LINUX" worktree prune
