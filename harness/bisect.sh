@@ -67,8 +67,9 @@ done
 [ "$bad" -eq 0 ] || die "bisect: $bad prefixes do not build (reproduce: harness/bisect.sh $name)"
 say "bisect: every prefix of the series builds in $name"
 if [ "$name" = bisect ]; then
-	[ "$(git -C "$LINUX" rev-parse HEAD)" = "$head" ] ||
-		die "bisect: build/linux changed during the run: nothing recorded"
+	# Commit messages may be reworded meanwhile; the trees may not change.
+	[ "$(series_trees)" = "$trees" ] ||
+		die "bisect: the series' trees changed during the run: nothing recorded"
 	printf 'trees %s\ncommits %s\ndate %s\n' "$trees" "$n" "$(date -u +%Y-%m-%dT%H:%MZ)" >"$stamp"
 	say "bisect: recorded in $stamp"
 fi

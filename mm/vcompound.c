@@ -167,12 +167,14 @@ int vcompound_set_policy(enum vcompound_policy policy)
 /**
  * vcompound_should_fallback - Does the policy take the fallback here?
  * @gfp: The request's GFP flags.
- * @policy: The point in the allocator asking.
+ * @point: The point in the allocator asking: %VCOMPOUND_ALWAYS (the fast
+ *	path), %VCOMPOUND_EARLY (after the first compaction) or
+ *	%VCOMPOUND_LATE (the last resort).
  *
  * Return: true if a __GFP_VFALLBACK request should try the fallback at
- * the point @policy of the allocator.
+ * @point.
  */
-bool vcompound_should_fallback(gfp_t gfp, enum vcompound_policy policy)
+bool vcompound_should_fallback(gfp_t gfp, enum vcompound_policy point)
 {
 	enum vcompound_policy now;
 
@@ -180,7 +182,7 @@ bool vcompound_should_fallback(gfp_t gfp, enum vcompound_policy policy)
 		return false;
 	now = READ_ONCE(vcompound_policy);
 	/* The last resort catches what an earlier point did not take. */
-	return policy == now || policy == VCOMPOUND_LATE;
+	return point == now || point == VCOMPOUND_LATE;
 }
 
 static bool vcompound_eligible(gfp_t gfp, unsigned int order)
@@ -652,7 +654,6 @@ struct page *vcompound_vmalloc_page(const void *addr)
 
 	return page && PageVcompound(page) ? page : NULL;
 }
-EXPORT_SYMBOL_GPL(vcompound_vmalloc_page);
 
 /**
  * vcompound_addr_to_page - addr_to_page() for a vmalloc address
