@@ -25,10 +25,9 @@
 # steps: kunit-x86 (kunit.py --arch=x86_64, a kernel of its own) and
 # bisect (every prefix of the series builds: a full kernel build for each
 # prefix that touches a widely included header, too slow for CI's hour
-# cold; "make bisect", run before every submission) and bisect-stamp,
-# which checks that harness/bisect-ok, written by a passing "make bisect",
-# is for the series under test (not yet a step of make test: no stamp
-# for the current series exists yet). first-cpu, first-hotplug and
+# cold; "make bisect", run before every submission). The step
+# bisect-stamp checks that harness/bisect-ok, written by a passing
+# "make bisect", is for the series under test. first-cpu, first-hotplug and
 # boot-numa (the late kernel: a fifth cold kernel build) are optional
 # steps too, until make test fits CI's limit cold: a series change that
 # touches a header every file includes makes every kernel cold.
@@ -37,7 +36,7 @@
 # Per-tree overrides of a caller must not leak into every build here.
 unset VC_OUT VC_CONF VC_NOCHECK
 
-all_steps="roundtrip checkpatch docs kunit kunit-forced mutants-smoke boot boot-late boot-4g warnings boot-novmap kasan-novmalloc boot-debug selftest"
+all_steps="roundtrip checkpatch bisect-stamp docs kunit kunit-forced mutants-smoke boot boot-late boot-4g warnings boot-novmap kasan-novmalloc boot-debug selftest"
 steps=${*:-$all_steps}
 mkdir -p "$BUILD/logs"
 total_pass=0 total_fail=0 total_skip=0
@@ -120,7 +119,7 @@ for s in $steps; do
 	bisect)       run_step bisect "$HARNESS/bisect.sh" bisect ;;
 	bisect-stamp) run_step bisect-stamp "$HARNESS/bisect.sh" --check ;;
 	selftest)     run_step selftest "$HARNESS/selftest.sh" ;;
-	*) die "unknown step $s (steps: $all_steps kunit-x86 bisect bisect-stamp boot-kasan-novmalloc first-cpu first-hotplug boot-numa)" ;;
+	*) die "unknown step $s (steps: $all_steps kunit-x86 bisect boot-kasan-novmalloc first-cpu first-hotplug boot-numa)" ;;
 	esac
 done
 
