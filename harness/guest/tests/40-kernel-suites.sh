@@ -4,8 +4,9 @@
 # (every case but align_shift_alloc_test, which "is supposed to be failed"
 # as its comment says and prints an allocation failure splat: it is
 # reported as skipped; fewer loops than the default 1000000, which takes
-# hours under KASAN and TCG; it runs twice, see below) and lib/test_meminit. harness/boot.sh copies the
-# modules the kernel built to /opt/suites. The built-in KUnit suites
+# hours under KASAN and TCG; it runs twice, see below) and
+# lib/test_meminit. harness/boot.sh copies the modules the kernel built to
+# /opt/suites. The built-in KUnit suites
 # (slub_kunit, DAMON's) run at boot and are parsed from the boot log. KTAP.
 d=/opt/suites
 loops=${VCOMPOUND_VMALLOC_LOOPS:-100}
