@@ -107,7 +107,7 @@ for s in $steps; do
 	mutants-smoke) run_step mutants-smoke "$HARNESS/mutants.sh" --smoke ;;
 	boot)         run_step boot bash -c "'$HARNESS/build-kernel.sh' qemu && '$HARNESS/boot.sh' qemu" ;;
 	boot-late)    run_step boot-late bash -c "'$HARNESS/build-kernel.sh' qemu && '$HARNESS/boot.sh' qemu --append vcompound_fallback=late" ;;
-	boot-4g)      run_step boot-4g bash -c "'$HARNESS/build-kernel.sh' qemu && '$HARNESS/boot.sh' qemu --mem 4608M --append 'vc.only=vcompound/run_vcompound.sh VCOMPOUND_TEST=stress VCOMPOUND_CYCLES=300 VCOMPOUND_STRESS_FRAGMENT_MB=1024'" ;;
+	boot-4g)      run_step boot-4g bash -c "'$HARNESS/build-kernel.sh' qemu && '$HARNESS/boot.sh' qemu --mem 4608M --append 'vc.only=vcompound/run_vcompound.sh VCOMPOUND_TEST=stress VCOMPOUND_CYCLES=300'" ;;
 	boot-novmap)  run_step boot-novmap bash -c "'$HARNESS/build-kernel.sh' qemu-novmap && '$HARNESS/boot.sh' qemu-novmap" ;;
 	warnings)     run_step warnings "$HARNESS/matrix.sh" on ;;
 	first-cpu)    run_step first-cpu bash -c "'$HARNESS/build-kernel.sh' late && '$HARNESS/boot.sh' late --timeout 400 --extra '$HARNESS/guest/first' --append 'kunit.enable=0 maxcpus=1 vc.first=cpu vc.only=first/run_first_fallback.sh'" ;;

@@ -2,8 +2,8 @@
 /*
  * Test module for virtual compound pages (__GFP_VFALLBACK): what the KUnit
  * suite (mm/tests/vcompound_kunit.c) cannot do well in a test case.  It
- * allocates and frees from every CPU at once over fragmented memory for as
- * long as asked, injects allocation failures over time and charges the
+ * allocates and frees from every CPU at once for as long as asked,
+ * injects allocation failures over time and charges the
  * memory cgroup of the loading task; each case is described above its
  * function, and run_test_mask selects them (bit 0: vc_cases[0]).
  *
@@ -19,6 +19,7 @@
 
 #include <linux/completion.h>
 #include <linux/delay.h>
+#include <linux/hash.h>
 #include <linux/highmem.h>
 #include <linux/kthread.h>
 #include <linux/memcontrol.h>
@@ -39,9 +40,6 @@ MODULE_PARM_DESC(nr_cycles, "Allocations per pass of the stress (per thread) and
 static unsigned int duration_s;
 module_param(duration_s, uint, 0444);
 MODULE_PARM_DESC(duration_s, "Seconds each pass of the stress case runs instead of nr_cycles (default: 0)");
-static unsigned int fragment_mb;
-module_param(fragment_mb, uint, 0444);
-MODULE_PARM_DESC(fragment_mb, "MiB of order-0 pages the stress case pins at every other page first (default: 0)");
 
 /* A size kmemleak's report names, above 1 MiB: no recycled vmap_area. */
 #define VC_LEAK_SIZE	1060921
@@ -128,7 +126,7 @@ static bool vc_pattern(struct vc_stats *st, struct page *head, u32 seed, bool ch
 
 		for (j = 0; j < ARRAY_SIZE(words); j++) {
 			unsigned long w = i * VC_WORDS + words[j];
-			u32 want = seed ^ (u32)(w * 2654435761UL);
+			u32 want = seed ^ hash_32(w, 32);
 
 			if (!check)
 				vaddr[w] = want;
@@ -176,39 +174,11 @@ static void vc_release(struct page *page, unsigned int i)
 	}
 }
 
-/* The order-0 pages vc_fragment() keeps: every other one of those it took. */
-static struct page **vc_pinned;
-static unsigned long vc_pinned_nr;
-
-/* Take fragment_mb of order-0 pages and free every other one. */
-static int vc_fragment(void)
-{
-	unsigned long nr = (unsigned long)fragment_mb << (20 - PAGE_SHIFT), i;
-
-	if (!nr)
-		return 0;
-	vc_pinned = kvcalloc(nr, sizeof(*vc_pinned), GFP_KERNEL);
-	if (!vc_pinned)
-		return -ENOMEM;
-	for (; vc_pinned_nr < nr; vc_pinned_nr++) {
-		vc_pinned[vc_pinned_nr] = alloc_page(GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN);
-		if (!vc_pinned[vc_pinned_nr])
-			break;
-		cond_resched();
-	}
-	for (i = 1; i < vc_pinned_nr; i += 2)
-		__free_page(vc_pinned[i]);
-	pr_info("stress: %lu MiB pinned at every other page\n",
-		vc_pinned_nr >> (21 - PAGE_SHIFT));
-	return 0;
-}
-
 /*
  * stress: a kthread bound to each online CPU (at load), each making
  * nr_cycles requests (or for duration_s) of random orders, holding a few at
  * a time and checking that nobody wrote to them meanwhile, freeing them
- * from every context in turn; over memory fragmented by fragment_mb for the
- * whole case.  Every request must be served.  The threads live from setup
+ * from every context in turn.  Every request must be served.  The threads live from setup
  * to teardown, so that the free page count does not see them come and go.
  */
 struct vc_worker {
@@ -274,17 +244,10 @@ static int vc_stress_thread(void *data)
 
 static void vc_stress_teardown(void)
 {
-	unsigned long i;
-
 	while (vc_nr_workers)
 		kthread_stop(vc_workers[--vc_nr_workers].task);
 	kfree(vc_workers);
 	vc_workers = NULL;
-	for (i = 0; i < vc_pinned_nr; i += 2)
-		__free_page(vc_pinned[i]);
-	kvfree(vc_pinned);
-	vc_pinned = NULL;
-	vc_pinned_nr = 0;
 }
 
 static int vc_stress_setup(void)
@@ -294,7 +257,7 @@ static int vc_stress_setup(void)
 	int i;
 
 	vc_workers = kcalloc(nr_cpu_ids, sizeof(*vc_workers), GFP_KERNEL);
-	if (!vc_workers || vc_fragment()) {
+	if (!vc_workers) {
 		vc_stress_teardown();
 		return -ENOMEM;
 	}
@@ -346,9 +309,11 @@ static void vc_stress(struct vc_stats *st, unsigned int pass)
 #ifdef CONFIG_FAIL_PAGE_ALLOC
 /*
  * fault: nr_cycles requests of every order in turn while the loading task
- * is a fail_page_alloc target (task-filter), which run_vcompound.sh
- * configures: the request itself or the allocations the fallback is built
- * from fail.  Each request gets NULL or a complete page; some must fail.
+ * is a target (task-filter) of fail_page_alloc and fail_vcompound, which
+ * run_vcompound.sh configures: the request itself, the allocations the
+ * fallback is built from or its other steps (page array, vmap) fail.  Each
+ * request gets NULL or a complete page, some must fail, and every failure
+ * must unwind: the free page count is judged as for every case.
  */
 static void vc_fault(struct vc_stats *st, unsigned int pass)
 {
@@ -370,7 +335,7 @@ static void vc_fault(struct vc_stats *st, unsigned int pass)
 	}
 	current->make_it_fail = 0;
 	if (st->nulls == nulls)
-		vc_error(st, "no request failed: is fail_page_alloc set up?");
+		vc_error(st, "no request failed: is fault injection set up?");
 	else if (st->virt == virt)
 		vc_error(st, "no request got a virtual compound page");
 }
@@ -480,15 +445,6 @@ static long vc_quiesce(void)
 }
 
 /*
- * Without CONFIG_VMAP_STACK, task stacks of VCOMPOUND_MIN_ORDER may be
- * virtual compound pages too: forks move the counters, and only the free
- * page count tells a leak.
- */
-#define VC_COUNTERS_ARE_OURS						\
-	(IS_ENABLED(CONFIG_VMAP_STACK) || THREAD_SIZE_ORDER < VCOMPOUND_MIN_ORDER || \
-	 !IS_ENABLED(CONFIG_HAVE_ARCH_VCOMPOUND_STACK))
-
-/*
  * Wait (up to 10 s) until the work item released the frees a pass deferred
  * (vcompound_flush_deferred() is for KUnit only), let lazy vunmaps finish,
  * then count the free pages of all zones, per-cpu lists included.
@@ -499,8 +455,8 @@ static long vc_settle(long outstanding)
 	struct zone *zone;
 	int i, cpu, nid, z;
 
-	/* Forks move the counters too without VC_COUNTERS_ARE_OURS: 1 s. */
-	for (i = 0; i < (VC_COUNTERS_ARE_OURS ? 500 : 50) &&
+	/* Where stacks may be virtual, forks move the count too: 1 s. */
+	for (i = 0; i < (VCOMPOUND_TASK_STACKS ? 50 : 500) &&
 	     vc_outstanding() > outstanding; i++)
 		msleep(20);
 	vm_unmap_aliases();
@@ -560,10 +516,10 @@ static int vc_run_case(const struct vc_case *c)
 	pr_info("%s: passes=%d allocated=%lu failed=%lu vcompound_alloc=%lu leaked=%ld\n",
 		c->name, VC_PASSES + 1, st.allocated, st.nulls,
 		vc_ev[VCOMPOUND_ALLOC] - alloc0, leaked);
-	if (VC_COUNTERS_ARE_OURS && !st.errors && left > 0)
+	if (!VCOMPOUND_TASK_STACKS && !st.errors && left > 0)
 		vc_error(&st, "%ld virtual compound pages not released", left);
 	/* Each measured allocation counted once (the warm-up's are not). */
-	if (VC_COUNTERS_ARE_OURS && !st.errors &&
+	if (!VCOMPOUND_TASK_STACKS && !st.errors &&
 	    vc_ev[VCOMPOUND_ALLOC] - alloc0 != st.virt - virt0)
 		vc_error(&st, "vcompound_alloc +%lu for %lu pages (another user meanwhile?)",
 			 vc_ev[VCOMPOUND_ALLOC] - alloc0, st.virt - virt0);

@@ -25,6 +25,16 @@ struct page;
 /* Smallest order that can be a virtual compound page. */
 #define VCOMPOUND_MIN_ORDER	(VCOMPOUND_HEAD_ORDER + 1)
 
+/*
+ * VCOMPOUND_TASK_STACKS: task stacks may be virtual compound pages here
+ * (see alloc_thread_stack_node()), so every fork and exit may make or free
+ * one.  For code that counts virtual compound pages, such as the tests.
+ */
+#define VCOMPOUND_TASK_STACKS						\
+	(!IS_ENABLED(CONFIG_VMAP_STACK) &&				\
+	 IS_ENABLED(CONFIG_HAVE_ARCH_VCOMPOUND_STACK) &&		\
+	 THREAD_SIZE >= (PAGE_SIZE << VCOMPOUND_MIN_ORDER))
+
 /**
  * enum vcompound_policy - when a __GFP_VFALLBACK request falls back
  * @VCOMPOUND_LATE: last resort: after direct reclaim and compaction have

@@ -13,6 +13,7 @@
 #include <linux/cpumask.h>
 #include <linux/fault-inject.h>
 #include <linux/gfp.h>
+#include <linux/hash.h>
 #include <linux/highmem.h>
 #include <linux/delay.h>
 #include <linux/kmsg_dump.h>
@@ -77,7 +78,7 @@ static void vc_force(struct kunit *test, bool virtual)
 
 static u32 vc_pattern(unsigned long i)
 {
-	return (u32)(i * 2654435761UL) ^ 0x5a5a5a5a;
+	return hash_32(i, 32) ^ 0x5a5a5a5a;
 }
 
 /*
@@ -116,19 +117,6 @@ static void vc_check_pages(struct kunit *test, struct page *head,
 		KUNIT_EXPECT_EQ(test, kaddr[words - 1], vc_pattern(i * words + words - 1));
 		kunmap_local(kaddr);
 	}
-}
-
-/*
- * Is every virtual compound page in the system made by these tests?  Not
- * where task stacks can be virtual compound pages (no CONFIG_VMAP_STACK,
- * an audited architecture, stacks of VCOMPOUND_MIN_ORDER or more): then
- * every fork and exit moves the global counts.
- */
-static bool vc_counts_are_ours(void)
-{
-	return IS_ENABLED(CONFIG_VMAP_STACK) ||
-	       !IS_ENABLED(CONFIG_HAVE_ARCH_VCOMPOUND_STACK) ||
-	       THREAD_SIZE_ORDER < VCOMPOUND_MIN_ORDER;
 }
 
 /* The pages of a virtual compound page, recorded before it is freed. */
@@ -232,7 +220,8 @@ static void vc_expect_released(struct kunit *test, const struct vc_backing *b)
 	KUNIT_EXPECT_EQ_MSG(test, missing, 0U,
 			    "%u of the %u pages of %p not back in the page allocator",
 			    missing, b->nr, b->addr);
-	if (vc_counts_are_ours())
+	/* Where stacks may be virtual, forks move the count too. */
+	if (!VCOMPOUND_TASK_STACKS)
 		KUNIT_EXPECT_EQ_MSG(test, vcompound_nr_live(), b->live - 1,
 				    "live virtual compound pages");
 }
@@ -550,85 +539,7 @@ static void vc_fail_disarm(const struct fault_attr *saved)
 	atomic_set(&fail_vcompound.space, atomic_read(&saved->space));
 	fail_vcompound.task_filter = saved->task_filter;
 }
-
-/* Allocate and free @n virtual compound pages of mixed orders. */
-static void vc_cycles(unsigned int n, unsigned long *ok, unsigned long *fell)
-{
-	unsigned int i;
-
-	for (i = 0; i < n; i++) {
-		unsigned int order = VCOMPOUND_MIN_ORDER + i % 6;
-		struct page *page = alloc_pages(VC_GFP, order);
-
-		if (!page)
-			continue;
-		/* Not virtual: the buddy allocator served it after a failure. */
-		if (PageVcompound(page))
-			(*ok)++;
-		else
-			(*fell)++;
-		__free_pages(page, order);
-	}
-}
-
-/* Free pages once deferred frees, per-cpu lists and lazy vmaps are done. */
-static unsigned long vc_settled_free_pages(void)
-{
-	vcompound_flush_deferred();
-	vm_unmap_aliases();
-	drain_all_pages(NULL);
-	return global_zone_page_state(NR_FREE_PAGES);
-}
 #endif
-
-/*
- * With the steps of building a virtual compound page failing at random
- * (fail_vcompound), every failure returns NULL and unwinds completely:
- * the free page count comes back.  A first round
- * populates the vmalloc page tables and slab caches, which stay; the
- * second, longer round is measured.
- */
-static void vc_test_fault_injection(struct kunit *test)
-{
-#ifdef CONFIG_FAULT_INJECTION
-	struct fault_attr saved = fail_vcompound;
-	unsigned long before, after, ok = 0, fell = 0;
-
-	vc_force(test, true);
-	vc_fail_arm(25, -1);
-
-	vc_cycles(400, &ok, &fell);
-	before = vc_settled_free_pages();
-	ok = 0;
-	fell = 0;
-	vc_cycles(800, &ok, &fell);
-	after = vc_settled_free_pages();
-	vc_fail_disarm(&saved);
-
-	kunit_info(test, "%lu virtual, %lu fell through, free pages %lu -> %lu\n",
-		   ok, fell, before, after);
-	KUNIT_EXPECT_GT(test, ok, 0UL);
-	/*
-	 * Slab caches (the page arrays, the vmap areas that the size-aligned
-	 * mappings split) and the kernel page tables of newly used parts of
-	 * the vmalloc range grow by some pages whatever happens (136 seen in
-	 * 800 cycles), so the count is not exact.  A leak of even one page
-	 * per failure would be at least @fell pages: judge against half of
-	 * that, with at least 256 failures.
-	 */
-	KUNIT_EXPECT_GE(test, fell, 256UL);
-	/*
-	 * Generic KASAN's quarantine holds freed slab objects, and the pages
-	 * under them, far beyond that slack: the count says nothing there.
-	 */
-	if (IS_ENABLED(CONFIG_KASAN_GENERIC))
-		kunit_info(test, "free page count not checked: KASAN's quarantine holds freed objects\n");
-	else
-		KUNIT_EXPECT_LT(test, before > after ? before - after : 0, fell / 2);
-#else
-	kunit_skip(test, "needs CONFIG_FAULT_INJECTION");
-#endif
-}
 
 /*
  * Fragment free memory above order 3: take every free block of order 4
@@ -1302,9 +1213,7 @@ static int vc_stack_fn(void *data)
  */
 static void vc_test_task_stack(struct kunit *test)
 {
-	bool want = IS_ENABLED(CONFIG_HAVE_ARCH_VCOMPOUND_STACK) &&
-		    !IS_ENABLED(CONFIG_VMAP_STACK) &&
-		    THREAD_SIZE_ORDER >= VCOMPOUND_MIN_ORDER;
+	bool want = VCOMPOUND_TASK_STACKS;
 	struct task_struct *tsk;
 	struct page *page;
 	void *stack;
@@ -1331,7 +1240,7 @@ static void vc_test_vmstat(struct kunit *test)
 	unsigned long ev[NR_VM_EVENT_ITEMS], a0, f0;
 	struct page *page;
 
-	if (!vc_counts_are_ours())
+	if (VCOMPOUND_TASK_STACKS)
 		kunit_skip(test, "stacks are virtual compound pages here: forks move the counters");
 	vc_force(test, true);
 	vcompound_flush_deferred();
@@ -1853,7 +1762,7 @@ static void vc_misuse_free_pages(struct kunit *test)
 	live = vcompound_nr_live();
 	free_pages(addr, order);
 	vcompound_flush_deferred();
-	if (vc_counts_are_ours())
+	if (!VCOMPOUND_TASK_STACKS)
 		KUNIT_EXPECT_EQ_MSG(test, vcompound_nr_live(), live,
 				    "the second free_pages() freed something");
 	vc_expect_warnings(test, 1, 1, "outside any virtual compound page");
@@ -2000,7 +1909,6 @@ static struct kunit_case vcompound_test_cases[] = {
 	KUNIT_CASE(vc_test_nofail_highmem),
 	KUNIT_CASE(vc_test_node),
 	KUNIT_CASE(vc_test_dma32),
-	KUNIT_CASE(vc_test_fault_injection),
 	KUNIT_CASE(vc_test_late_fragmented),
 	KUNIT_CASE(vc_test_last_resort),
 	KUNIT_CASE(vc_test_isolation),

@@ -3,11 +3,11 @@
 #
 # Load lib/test_vcompound.c (it describes the cases and parameters) once
 # per case with the fallback policy "always"; each load's exit status is
-# its KTAP verdict.  fault sets fail_page_alloc; memcg loads from a child
-# memory cgroup.  Kernel warnings are for whoever reads the log.
+# its KTAP verdict.  fault sets fail_page_alloc and fail_vcompound, memcg
+# loads from a child memory cgroup; kernel warnings are left to the log.
 # Usage: run_vcompound.sh [-t "stress fault memcg" | -t all] [PARAM=VALUE...]
 # PARAMs go to every load, as do VCOMPOUND_TEST, VCOMPOUND_CYCLES (nr_cycles),
-# VCOMPOUND_STRESS_SECONDS (duration_s), VCOMPOUND_STRESS_FRAGMENT_MB (fragment_mb).
+# VCOMPOUND_STRESS_SECONDS (duration_s).
 
 # shellcheck disable=SC2086 # $PARAMS is a list of words
 DIR=$(dirname "$0")
@@ -16,10 +16,10 @@ DIR=$(dirname "$0")
 
 DRIVER=test_vcompound
 POLICY=/sys/kernel/debug/vcompound/policy
-FPA=/sys/kernel/debug/fail_page_alloc
+FPA=/sys/kernel/debug/fail_page_alloc FVC=/sys/kernel/debug/fail_vcompound
 CGROOT=/sys/fs/cgroup
 CG=$CGROOT/vcompound_test.$$
-CG_HOME='' CG_MOUNTED='' OLD_POLICY='' FPA_SAVED=''
+CG_HOME='' CG_MOUNTED='' OLD_POLICY='' FAULTS_SAVED=''
 
 # load CASE-NUMBER PARAM...: one load; 0 passed, 1 failed, 4 not possible.
 # busybox insmod retries a failed load: a failure may then be in dmesg only.
@@ -42,20 +42,23 @@ load()
 	return 1
 }
 
-# fpa_set on|off: fail_page_alloc for the fault case, then as it was.
-fpa_set()
+# faults on|off: this task's allocations fail (10%) for the fault case, then
+# fail_page_alloc and fail_vcompound are as they were.
+faults()
 {
-	if [ "$1" = on ]; then
-		FPA_SAVED=$(cd $FPA && grep . interval times verbose task-filter \
-			    ignore-gfp-wait min-order probability) || return 1
-		echo 1 > $FPA/interval && echo -1 > $FPA/times && echo 0 > $FPA/verbose &&
-		echo Y > $FPA/task-filter && echo N > $FPA/ignore-gfp-wait &&
-		echo 0 > $FPA/min-order && echo 10 > $FPA/probability
-	else
-		echo 0 > $FPA/probability
-		for kv in $FPA_SAVED; do echo "${kv#*:}" > "$FPA/${kv%%:*}"; done
-		FPA_SAVED=
+	if [ "$1" = off ]; then
+		for kv in $FAULTS_SAVED; do echo "${kv#*:}" > "${kv%%:*}"; done
+		FAULTS_SAVED=
+		return
 	fi
+	FAULTS_SAVED=$(for d in $FPA $FVC; do echo $d/interval $d/times $d/verbose \
+		$d/task-filter $d/probability; done |
+		xargs grep -H . $FPA/min-order $FPA/ignore-gfp-wait) &&
+		echo 0 > $FPA/min-order && echo N > $FPA/ignore-gfp-wait || return 1
+	for d in $FPA $FVC; do
+		echo 1 > $d/interval && echo -1 > $d/times && echo 0 > $d/verbose &&
+			echo Y > $d/task-filter && echo 10 > $d/probability || return 1
+	done
 }
 
 # Into a child memory cgroup of the cgroup2 root (mounted if need be), and back.
@@ -83,7 +86,7 @@ cg_leave()
 
 cleanup()
 {
-	[ -z "$FPA_SAVED" ] || fpa_set off
+	[ -z "$FAULTS_SAVED" ] || faults off
 	cg_leave
 	[ -z "$OLD_POLICY" ] || echo "$OLD_POLICY" > $POLICY
 	rmmod $DRIVER 2>/dev/null
@@ -121,17 +124,16 @@ for t in $TEST; do
 	why=
 	case $t in
 	stress)
-		load 0 duration_s="${VCOMPOUND_STRESS_SECONDS:-0}" \
-			fragment_mb="${VCOMPOUND_STRESS_FRAGMENT_MB:-0}" ;;
+		load 0 duration_s="${VCOMPOUND_STRESS_SECONDS:-0}" ;;
 	fault)
-		why="no $FPA: CONFIG_FAIL_PAGE_ALLOC and CONFIG_FAULT_INJECTION_DEBUG_FS needed"
-		[ -d $FPA ] && why= && fpa_set on && load 1 ;;
+		why="no $FPA or $FVC: fault injection in debugfs needed"
+		[ -d $FPA ] && [ -d $FVC ] && why= && faults on && load 1 ;;
 	memcg)
 		why="no cgroup2 memory controller to load the module from"
 		cg_enter && why= && load 2 ;;
 	esac
 	rc=$?
-	[ -z "$FPA_SAVED" ] || fpa_set off
+	[ -z "$FAULTS_SAVED" ] || faults off
 	cg_leave
 	if [ $rc -eq 4 ]; then
 		why="the module cannot run it in this kernel (see its SKIP line in dmesg)"
