@@ -71,12 +71,12 @@ bench: apply
 matrix: apply
 	harness/matrix.sh $(ENTRIES)
 
-## make stress      the long stress: the qemu kernel in a 256 MiB guest, 96 MiB fragmented, one stress thread per CPU for STRESS_SECONDS (default 300) per pass
+## make stress      the long stress: the qemu kernel in a 256 MiB guest, one stress thread per CPU for STRESS_SECONDS (default 300) per pass
 STRESS_SECONDS ?= 300
 stress: apply
 	harness/build-kernel.sh qemu
 	harness/boot.sh qemu --mem 256M --timeout $$(( 3 * $(STRESS_SECONDS) + 600 )) \
-		--append "VCOMPOUND_TEST=stress VCOMPOUND_STRESS_SECONDS=$(STRESS_SECONDS) VCOMPOUND_STRESS_FRAGMENT_MB=96"
+		--append "VCOMPOUND_TEST=stress VCOMPOUND_STRESS_SECONDS=$(STRESS_SECONDS)"
 
 ## make mutants     mutation testing: every mutant of harness/mutants.py through KUnit (UML) and, if it survives, a qemu-novmap boot; writes harness/mutants-results.md (NAMES="a b" for a subset)
 mutants: apply

@@ -306,21 +306,27 @@ static void vc_stress(struct vc_stats *st, unsigned int pass)
 			 st->nulls - nulls + st->allocated - served);
 }
 
+/* The vmstat events, read with all_vm_events(). */
+static unsigned long vc_ev[NR_VM_EVENT_ITEMS];
+
 #ifdef CONFIG_FAIL_PAGE_ALLOC
 /*
  * fault: nr_cycles requests of every order in turn while the loading task
  * is a target (task-filter) of fail_page_alloc and fail_vcompound, which
  * run_vcompound.sh configures: the request itself, the allocations the
- * fallback is built from or its other steps (page array, vmap) fail.  Each
- * request gets NULL or a complete page, some must fail, and every failure
- * must unwind: the free page count is judged as for every case.
+ * fallback is built from (head chunk, bulk rounds) or its vmap fail.  Each
+ * request gets NULL or a complete page; some requests and some fallbacks
+ * must fail, and every failure must unwind: the free page count is judged
+ * as for every case.
  */
 static void vc_fault(struct vc_stats *st, unsigned int pass)
 {
-	unsigned long nulls = st->nulls, virt = st->virt;
+	unsigned long nulls = st->nulls, virt = st->virt, unwound;
 	struct page *page;
 	int i;
 
+	all_vm_events(vc_ev);
+	unwound = vc_ev[VCOMPOUND_ALLOC_FAIL];
 	current->make_it_fail = 1;
 	for (i = 0; i < nr_cycles; i++) {
 		u32 seed = get_random_u32();
@@ -334,8 +340,11 @@ static void vc_fault(struct vc_stats *st, unsigned int pass)
 		cond_resched();
 	}
 	current->make_it_fail = 0;
+	all_vm_events(vc_ev);
 	if (st->nulls == nulls)
 		vc_error(st, "no request failed: is fault injection set up?");
+	else if (vc_ev[VCOMPOUND_ALLOC_FAIL] == unwound)
+		vc_error(st, "no fallback failed: is fail_vcompound set up?");
 	else if (st->virt == virt)
 		vc_error(st, "no request got a virtual compound page");
 }
@@ -420,8 +429,6 @@ static const struct vc_case vc_cases[] = {
 	{ "memcg", vc_memcg, "CONFIG_MEMCG", vc_memcg_skip },
 };
 
-static unsigned long vc_ev[NR_VM_EVENT_ITEMS];
-
 /* Virtual compound pages not released yet, deferred frees included. */
 static long vc_outstanding(void)
 {
@@ -483,7 +490,7 @@ static int vc_run_case(const struct vc_case *c)
 {
 	const char *why = !c->run ? c->needs : c->skip ? c->skip() : NULL;
 	long base, left, before, after, leaked = LONG_MAX;
-	unsigned long alloc0, virt0;
+	unsigned long alloc0, fail0, virt0;
 	struct vc_stats st = { };
 	unsigned int pass;
 	int ret;
@@ -502,6 +509,7 @@ static int vc_run_case(const struct vc_case *c)
 	c->run(&st, 0);
 	before = vc_settle(base);
 	alloc0 = vc_ev[VCOMPOUND_ALLOC];
+	fail0 = vc_ev[VCOMPOUND_ALLOC_FAIL];
 	virt0 = st.virt;
 	for (pass = 1; pass <= VC_PASSES; pass++) {
 		c->run(&st, pass);
@@ -513,9 +521,10 @@ static int vc_run_case(const struct vc_case *c)
 	if (c->teardown)
 		c->teardown();
 
-	pr_info("%s: passes=%d allocated=%lu failed=%lu vcompound_alloc=%lu leaked=%ld\n",
+	pr_info("%s: passes=%d allocated=%lu failed=%lu vcompound_alloc=%lu vcompound_alloc_fail=%lu leaked=%ld\n",
 		c->name, VC_PASSES + 1, st.allocated, st.nulls,
-		vc_ev[VCOMPOUND_ALLOC] - alloc0, leaked);
+		vc_ev[VCOMPOUND_ALLOC] - alloc0,
+		vc_ev[VCOMPOUND_ALLOC_FAIL] - fail0, leaked);
 	if (!VCOMPOUND_TASK_STACKS && !st.errors && left > 0)
 		vc_error(&st, "%ld virtual compound pages not released", left);
 	/* Each measured allocation counted once (the warm-up's are not). */

@@ -27,8 +27,12 @@ struct page;
 
 /*
  * VCOMPOUND_TASK_STACKS: task stacks may be virtual compound pages here
- * (see alloc_thread_stack_node()), so every fork and exit may make or free
- * one.  For code that counts virtual compound pages, such as the tests.
+ * (the !VMAP_STACK alloc_thread_stack_node() asks for the fallback where
+ * HAVE_ARCH_VCOMPOUND_STACK is set; only orders of VCOMPOUND_MIN_ORDER or
+ * more can take it), so every fork and exit may make or free one.  For
+ * code that counts virtual compound pages: the KUnit suite and the test
+ * module in lib/, which is why it is in this header.  THREAD_SIZE comes
+ * from the includer's <linux/thread_info.h>.
  */
 #define VCOMPOUND_TASK_STACKS						\
 	(!IS_ENABLED(CONFIG_VMAP_STACK) &&				\

@@ -138,8 +138,15 @@ static struct vc_backing *vc_record(struct kunit *test, struct page *head,
 	b->nr = 1U << order;
 	b->pages = kunit_kcalloc(test, b->nr, sizeof(*b->pages), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, b->pages);
-	for (i = 0; i < b->nr; i++)
+	/*
+	 * Mark each page with a flag bit the page allocator's free path
+	 * clears (PAGE_FLAGS_CHECK_AT_PREP, not CHECK_AT_FREE): the pages
+	 * are ours until the free.
+	 */
+	for (i = 0; i < b->nr; i++) {
 		b->pages[i] = compound_nth_page(head, i);
+		set_bit(PG_owner_priv_1, &b->pages[i]->flags);
+	}
 	b->head = head;
 	b->addr = page_to_addr(head);
 	b->live = vcompound_nr_live();
@@ -160,17 +167,22 @@ static bool vc_free_buddy(struct page *page)
 }
 
 /*
- * Back in the page allocator, or reused by somebody since: free in the
- * buddy lists once the per-cpu lists are drained, or (part of) a page that
- * somebody holds a reference to.  A page still linked to the freed head
- * @old_head (beyond what that head is now) or that went nowhere (no
- * reference, not free) is missing.
+ * Back in the page allocator, or reused by somebody since: through the
+ * free path, which cleared the mark vc_record() set, whatever happened to
+ * the page after (taken again, even as a tail of a high-order page that
+ * is not compound, with a zero refcount); or, should its new owner have
+ * set that bit again, free in the buddy lists once the per-cpu lists are
+ * drained, or (part of) a page that somebody holds a reference to.  A
+ * page still linked to the freed head @old_head (beyond what that head is
+ * now) or that went nowhere (no reference, not free) is missing.
  */
 static bool vc_page_returned(struct page *page, struct page *old_head)
 {
 	struct page *head = compound_head(page);
 	unsigned long i;
 
+	if (!test_bit(PG_owner_priv_1, &page->flags))
+		return true;
 	if (vc_free_buddy(page))
 		return true;
 	if (head == old_head && page != old_head &&
@@ -200,12 +212,10 @@ static unsigned int vc_count_missing(const struct vc_backing *b)
  * After the free of the virtual compound page recorded in @b: its vmap
  * area is gone, each of its pages went back to the page allocator (exact,
  * page by page, whatever else allocates meanwhile), and where nothing else
- * makes virtual compound pages, the live count is back.  A page can look
- * missing for a moment while somebody else holds it without a reference
- * of its own: freed to another CPU's per-cpu list after the drain, taken
- * by compaction, or part of a high-order allocation not (yet) made
- * compound, such as the head chunk of a virtual compound page being built
- * for a task stack.  So the pages are looked at again, for up to a second,
+ * makes virtual compound pages, the live count is back.  Only a page
+ * whose new owner set the mark again is judged by its state, which can
+ * be passing (on another CPU's per-cpu list after the drain, taken by
+ * compaction): so the pages are looked at again, for up to a second,
  * before any is called missing.
  */
 static void vc_expect_released(struct kunit *test, const struct vc_backing *b)
@@ -1007,6 +1017,44 @@ static void vc_test_deferred_work(struct kunit *test)
 	KUNIT_EXPECT_NULL_MSG(test, find_vm_area(b->addr),
 			      "a deferred free was not released within 10 s");
 	vc_expect_released(test, b);
+}
+
+/*
+ * Pages given back may be taken again at once, also by a high-order
+ * allocation that is not compound, whose tail pages have a zero refcount
+ * and are not free: they went back all the same.  Take the head chunk
+ * again that way, from this CPU's per-cpu list, before the check.
+ */
+static void vc_test_reused(struct kunit *test)
+{
+	const unsigned int order = 5;
+	unsigned int tries;
+	struct vc_backing *b;
+	struct page *page, *again = NULL;
+
+	vc_force(test, true);
+	for (tries = 0; tries < 4; tries++) {
+		if (again)
+			__free_pages(again, VCOMPOUND_HEAD_ORDER);
+		page = alloc_pages(VC_GFP, order);
+		KUNIT_ASSERT_NOT_NULL(test, page);
+		KUNIT_ASSERT_TRUE(test, PageVcompound(page));
+		b = vc_record(test, page, order);
+		migrate_disable();
+		__free_pages(page, order);
+		/* A deferred release runs on this CPU too. */
+		vcompound_flush_deferred();
+		again = alloc_pages(GFP_KERNEL, VCOMPOUND_HEAD_ORDER);
+		migrate_enable();
+		KUNIT_ASSERT_NOT_NULL(test, again);
+		if (again == b->head)
+			break;
+	}
+	KUNIT_EXPECT_PTR_EQ_MSG(test, again, b->head,
+				"the head chunk was not taken again in %u tries",
+				tries);
+	vc_expect_released(test, b);
+	__free_pages(again, VCOMPOUND_HEAD_ORDER);
 }
 
 /*
@@ -1918,6 +1966,7 @@ static struct kunit_case vcompound_test_cases[] = {
 	KUNIT_CASE(vc_test_align),
 	KUNIT_CASE(vc_test_deferred_unlink),
 	KUNIT_CASE(vc_test_deferred_work),
+	KUNIT_CASE(vc_test_reused),
 	KUNIT_CASE(vc_test_reclaim_deferred),
 	KUNIT_CASE(vc_test_flag_alone),
 	KUNIT_CASE(vc_test_folio_alloc),

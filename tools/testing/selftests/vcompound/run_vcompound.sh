@@ -1,13 +1,13 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# Load lib/test_vcompound.c (it describes the cases and parameters) once
-# per case with the fallback policy "always"; each load's exit status is
-# its KTAP verdict.  fault sets fail_page_alloc and fail_vcompound, memcg
-# loads from a child memory cgroup; kernel warnings are left to the log.
-# Usage: run_vcompound.sh [-t "stress fault memcg" | -t all] [PARAM=VALUE...]
-# PARAMs go to every load, as do VCOMPOUND_TEST, VCOMPOUND_CYCLES (nr_cycles),
-# VCOMPOUND_STRESS_SECONDS (duration_s).
+# Load lib/test_vcompound.c (it describes the cases and parameters) once per
+# case with the fallback policy "always"; each load's exit status is its KTAP
+# verdict.  fault sets fail_page_alloc and fail_vcompound, memcg loads from a
+# child memory cgroup; kernel warnings are left to the log.  Usage:
+# run_vcompound.sh [-t "stress fault memcg" | -t all] [PARAM=VALUE...]
+# PARAMs go to every load, as do VCOMPOUND_TEST, VCOMPOUND_CYCLES (nr_cycles)
+# and VCOMPOUND_STRESS_SECONDS (duration_s).
 
 # shellcheck disable=SC2086 # $PARAMS is a list of words
 DIR=$(dirname "$0")
@@ -19,7 +19,7 @@ POLICY=/sys/kernel/debug/vcompound/policy
 FPA=/sys/kernel/debug/fail_page_alloc FVC=/sys/kernel/debug/fail_vcompound
 CGROOT=/sys/fs/cgroup
 CG=$CGROOT/vcompound_test.$$
-CG_HOME='' CG_MOUNTED='' OLD_POLICY='' FAULTS_SAVED=''
+CG_HOME='' CG_MOUNTED='' OLD_POLICY='' FAULTS_SAVED='' TIMES=1000000
 
 # load CASE-NUMBER PARAM...: one load; 0 passed, 1 failed, 4 not possible.
 # busybox insmod retries a failed load: a failure may then be in dmesg only.
@@ -42,23 +42,34 @@ load()
 	return 1
 }
 
-# faults on|off: this task's allocations fail (10%) for the fault case, then
-# fail_page_alloc and fail_vcompound are as they were.
+# faults on|off: allocations of a task that asks for it (the module's
+# loading task) fail (10%) for the fault case; then fail_page_alloc and
+# fail_vcompound are as they were, probability restored last.
 faults()
 {
 	if [ "$1" = off ]; then
+		echo 0 > $FPA/probability; echo 0 > $FVC/probability
 		for kv in $FAULTS_SAVED; do echo "${kv#*:}" > "${kv%%:*}"; done
 		FAULTS_SAVED=
 		return
 	fi
-	FAULTS_SAVED=$(for d in $FPA $FVC; do echo $d/interval $d/times $d/verbose \
-		$d/task-filter $d/probability; done |
-		xargs grep -H . $FPA/min-order $FPA/ignore-gfp-wait) &&
+	FAULTS_SAVED=$(for d in $FPA $FVC; do echo $d/interval $d/times $d/space \
+		$d/verbose $d/task-filter; done |
+		xargs grep -H . $FPA/min-order $FPA/ignore-gfp-wait \
+		$FPA/probability $FVC/probability) &&
 		echo 0 > $FPA/min-order && echo N > $FPA/ignore-gfp-wait || return 1
 	for d in $FPA $FVC; do
-		echo 1 > $d/interval && echo -1 > $d/times && echo 0 > $d/verbose &&
-			echo Y > $d/task-filter && echo 10 > $d/probability || return 1
+		echo 1 > $d/interval && echo $TIMES > $d/times && echo 0 > $d/space &&
+			echo 0 > $d/verbose && echo Y > $d/task-filter &&
+			echo 10 > $d/probability || return 1
 	done
+}
+
+# fired: each of fail_page_alloc and fail_vcompound injected a fault.
+fired()
+{
+	for d in $FPA $FVC; do [ "$(cat $d/times)" -lt $TIMES ] ||
+		{ ktap_print_msg "$d injected no fault"; return 1; }; done
 }
 
 # Into a child memory cgroup of the cgroup2 root (mounted if need be), and back.
@@ -99,21 +110,15 @@ while getopts "t:" opt; do
 done
 shift $((OPTIND - 1))
 [ "$TEST" = all ] && TEST="stress fault memcg"
-for t in $TEST; do
-	case $t in
-	stress|fault|memcg) ;;
-	*) echo "unknown case $t: stress, fault, memcg or all" >&2; exit "$KSFT_FAIL" ;;
-	esac
-done
+for t in $TEST; do case $t in stress|fault|memcg) ;; *)
+	echo "unknown case $t: stress, fault, memcg or all" >&2; exit "$KSFT_FAIL" ;; esac; done
 PARAMS="nr_cycles=${VCOMPOUND_CYCLES:-1000} $*"
 
 ktap_print_header
 [ "$(id -u)" -eq 0 ] || { ktap_skip_all "must be run as root"; exit "$KSFT_SKIP"; }
 [ -e $POLICY ] || mount -t debugfs none /sys/kernel/debug 2>/dev/null
-if [ ! -w $POLICY ]; then
-	ktap_skip_all "no $POLICY: CONFIG_VCOMPOUND=y and debugfs needed"
-	exit "$KSFT_SKIP"
-fi
+[ -w $POLICY ] || { ktap_skip_all "no $POLICY: CONFIG_VCOMPOUND=y and debugfs needed"
+	exit "$KSFT_SKIP"; }
 trap cleanup EXIT
 trap 'exit $KSFT_FAIL' HUP INT TERM
 OLD_POLICY=$(sed 's/.*\[\(.*\)\].*/\1/' $POLICY)
@@ -127,7 +132,9 @@ for t in $TEST; do
 		load 0 duration_s="${VCOMPOUND_STRESS_SECONDS:-0}" ;;
 	fault)
 		why="no $FPA or $FVC: fault injection in debugfs needed"
-		[ -d $FPA ] && [ -d $FVC ] && why= && faults on && load 1 ;;
+		[ -d $FPA ] && [ -d $FVC ] && why= && { faults on ||
+			{ ktap_print_msg "cannot set up fault injection"; false; }; } &&
+			load 1 && fired ;;
 	memcg)
 		why="no cgroup2 memory controller to load the module from"
 		cg_enter && why= && load 2 ;;
