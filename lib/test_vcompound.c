@@ -316,8 +316,9 @@ static unsigned long vc_ev[NR_VM_EVENT_ITEMS];
  * run_vcompound.sh configures: the request itself, the allocations the
  * fallback is built from (head chunk, bulk rounds) or its vmap fail.  Each
  * request gets NULL or a complete page; some requests and some fallbacks
- * must fail, and every failure must unwind: the free page count is judged
- * as for every case.
+ * must fail (VCOMPOUND_ALLOC_FAIL is global; that fail_vcompound fired is
+ * for the kselftest to check), and every failure must unwind: the free
+ * page count is judged as for every case.
  */
 static void vc_fault(struct vc_stats *st, unsigned int pass)
 {
@@ -344,7 +345,7 @@ static void vc_fault(struct vc_stats *st, unsigned int pass)
 	if (st->nulls == nulls)
 		vc_error(st, "no request failed: is fault injection set up?");
 	else if (vc_ev[VCOMPOUND_ALLOC_FAIL] == unwound)
-		vc_error(st, "no fallback failed: is fail_vcompound set up?");
+		vc_error(st, "no fallback failed and unwound");
 	else if (st->virt == virt)
 		vc_error(st, "no request got a virtual compound page");
 }

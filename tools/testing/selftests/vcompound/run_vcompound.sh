@@ -53,10 +53,10 @@ faults()
 		FAULTS_SAVED=
 		return
 	fi
-	FAULTS_SAVED=$(for d in $FPA $FVC; do echo $d/interval $d/times $d/space \
-		$d/verbose $d/task-filter; done |
-		xargs grep -H . $FPA/min-order $FPA/ignore-gfp-wait \
-		$FPA/probability $FVC/probability) &&
+	FAULTS_SAVED=$({ for d in $FPA $FVC; do echo $d/interval $d/times $d/space \
+		$d/verbose $d/task-filter; done; echo $FPA/probability $FVC/probability; } |
+		xargs grep -H . $FPA/min-order $FPA/ignore-gfp-wait) || return 1
+	echo 0 > $FPA/probability && echo 0 > $FVC/probability &&
 		echo 0 > $FPA/min-order && echo N > $FPA/ignore-gfp-wait || return 1
 	for d in $FPA $FVC; do
 		echo 1 > $d/interval && echo $TIMES > $d/times && echo 0 > $d/space &&
